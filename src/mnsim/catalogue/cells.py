@@ -1,0 +1,149 @@
+"""Standard point-neuron types: canonical parameters, units, defaults, state and recordables.
+
+Names follow PyNN (``IF_curr_exp``, ``tau_m``, ``v_thresh``...), which users of this field know.
+Every backend translates from these definitions with a table; the units given here are the
+units in which a :class:`~mnsim.spec.model.Cell` holds its parameter values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter (or initial state) of a cell type.
+
+    ``default`` is a quantity string, or the name of another parameter of the same cell whose
+    value it copies (``v`` starts at ``v_rest``).
+    """
+
+    name: str
+    unit: str
+    default: str
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class CellType:
+    """A standard cell type, declared once for every backend."""
+
+    name: str
+    doc: str
+    params: tuple[Param, ...]
+    initial: tuple[Param, ...]
+    recordables: dict[str, str]  # variable -> unit
+    spike: str  # what a spike time means for this type
+    density_based: bool = False  # parameters per membrane area; the cell needs an ``area``
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def param(self, name: str) -> Param:
+        return {p.name: p for p in self.params + self.initial}[name]
+
+    @property
+    def param_names(self) -> list[str]:
+        return [p.name for p in self.params]
+
+
+_SYN = (
+    Param("tau_syn_E", "ms", "5 ms", "decay time of excitatory synaptic current/conductance"),
+    Param("tau_syn_I", "ms", "5 ms", "decay time of inhibitory synaptic current/conductance"),
+)
+_LIF = (
+    Param("cm", "nF", "1 nF", "membrane capacitance"),
+    Param("tau_m", "ms", "20 ms", "membrane time constant"),
+    Param("v_rest", "mV", "-65 mV", "resting potential"),
+    Param("v_reset", "mV", "-65 mV", "reset potential after a spike"),
+    Param("v_thresh", "mV", "-50 mV", "spike threshold"),
+    Param("tau_refrac", "ms", "0.1 ms", "refractory period (v clamped at v_reset)"),
+    Param("i_offset", "nA", "0 nA", "constant injected current"),
+)
+_COND = (
+    Param("e_rev_E", "mV", "0 mV", "excitatory reversal potential"),
+    Param("e_rev_I", "mV", "-70 mV", "inhibitory reversal potential"),
+)
+_V_REST = (Param("v", "mV", "v_rest", "membrane potential"),)
+_LIF_SPIKE = "the time step at which v reaches v_thresh; v is then held at v_reset for tau_refrac"
+
+HH_SQUID = CellType(
+    name="HH_squid",
+    doc="Hodgkin & Huxley (1952) squid axon membrane, one isopotential compartment of a given "
+        "area; parameters are densities. NEURON's hh, NEST's hh_psc_alpha.",
+    params=(
+        Param("cm", "uF/cm2", "1 uF/cm2", "specific membrane capacitance"),
+        Param("gbar_Na", "S/cm2", "0.12 S/cm2", "maximal sodium conductance density"),
+        Param("gbar_K", "S/cm2", "0.036 S/cm2", "maximal potassium conductance density"),
+        Param("g_leak", "S/cm2", "0.0003 S/cm2", "leak conductance density"),
+        Param("e_rev_Na", "mV", "50 mV", "sodium reversal potential"),
+        Param("e_rev_K", "mV", "-77 mV", "potassium reversal potential"),
+        Param("e_rev_leak", "mV", "-54.3 mV", "leak reversal potential"),
+        Param("i_offset", "uA/cm2", "0 uA/cm2", "constant injected current density"),
+    ),
+    initial=(Param("v", "mV", "-65 mV", "membrane potential; gates start at steady state"),),
+    recordables={"v": "mV", "m": "1", "h": "1", "n": "1"},
+    spike="the upward crossing of 0 mV, linearly interpolated between time steps",
+    density_based=True,
+)
+
+IF_CURR_EXP = CellType(
+    name="IF_curr_exp",
+    doc="Leaky integrate-and-fire neuron with exponentially decaying synaptic currents.",
+    params=_LIF + _SYN, initial=_V_REST, recordables={"v": "mV"}, spike=_LIF_SPIKE)
+
+IF_CURR_ALPHA = CellType(
+    name="IF_curr_alpha",
+    doc="Leaky integrate-and-fire neuron with alpha-function synaptic currents.",
+    params=_LIF + _SYN, initial=_V_REST, recordables={"v": "mV"}, spike=_LIF_SPIKE)
+
+IF_COND_EXP = CellType(
+    name="IF_cond_exp",
+    doc="Leaky integrate-and-fire neuron with exponentially decaying synaptic conductances.",
+    params=_LIF + _SYN + _COND, initial=_V_REST,
+    recordables={"v": "mV", "gsyn_exc": "uS", "gsyn_inh": "uS"}, spike=_LIF_SPIKE)
+
+EIF_COND_EXP_ISFA_ISTA = CellType(
+    name="EIF_cond_exp_isfa_ista",
+    doc="Adaptive exponential integrate-and-fire neuron (AdEx; Brette & Gerstner 2005) with "
+        "spike-frequency adaptation (a, b) and exponential synaptic conductances.",
+    params=(
+        Param("cm", "nF", "0.281 nF", "membrane capacitance"),
+        Param("tau_m", "ms", "9.3667 ms", "membrane time constant (cm / g_leak)"),
+        Param("v_rest", "mV", "-70.6 mV", "leak reversal potential"),
+        Param("v_reset", "mV", "-70.6 mV", "reset potential after a spike"),
+        Param("v_thresh", "mV", "-50.4 mV", "threshold of the exponential term (V_T)"),
+        Param("v_spike", "mV", "-40 mV", "spike detection: v is reset when it reaches v_spike"),
+        Param("delta_T", "mV", "2 mV", "slope factor of the exponential term"),
+        Param("a", "nS", "4 nS", "subthreshold adaptation conductance"),
+        Param("b", "nA", "0.0805 nA", "spike-triggered adaptation increment"),
+        Param("tau_w", "ms", "144 ms", "adaptation time constant"),
+        Param("tau_refrac", "ms", "0.1 ms", "refractory period (v clamped at v_reset)"),
+        Param("i_offset", "nA", "0 nA", "constant injected current"),
+    ) + _SYN + (
+        Param("e_rev_E", "mV", "0 mV", "excitatory reversal potential"),
+        Param("e_rev_I", "mV", "-80 mV", "inhibitory reversal potential"),
+    ),
+    initial=_V_REST + (Param("w", "nA", "0 nA", "adaptation current"),),
+    recordables={"v": "mV", "w": "nA", "gsyn_exc": "uS", "gsyn_inh": "uS"},
+    spike="the time step at which v reaches v_spike; then v = v_reset, w += b",
+)
+
+IZHIKEVICH = CellType(
+    name="Izhikevich",
+    doc="Izhikevich (2003) simple model: dv/dt = 0.04 v^2 + 5 v + 140 - u + I, "
+        "du/dt = a (b v - u), spike at v >= 30 mV, then v = c, u += d. As in PyNN and NEST, "
+        "the input current is divided by an implicit 1 pF: a 10 pA step is I = 10.",
+    params=(
+        Param("a", "1/ms", "0.02 1/ms", "recovery rate of u"),
+        Param("b", "1/ms", "0.2 1/ms", "sensitivity of u to v"),
+        Param("c", "mV", "-65 mV", "reset potential"),
+        Param("d", "mV/ms", "2 mV/ms", "increment of u after a spike"),
+        Param("i_offset", "nA", "0 nA", "constant injected current"),
+    ),
+    initial=(Param("v", "mV", "-70 mV", "membrane potential"),
+             Param("u", "mV/ms", "-14 mV/ms", "recovery variable")),
+    recordables={"v": "mV", "u": "mV/ms"},
+    spike="the time step at which v reaches 30 mV; then v = c, u += d",
+)
+
+CELL_TYPES: dict[str, CellType] = {t.name: t for t in (
+    HH_SQUID, IF_CURR_EXP, IF_CURR_ALPHA, IF_COND_EXP, EIF_COND_EXP_ISFA_ISTA, IZHIKEVICH)}

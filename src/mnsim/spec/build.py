@@ -1,0 +1,311 @@
+"""From plain data (a parsed model file, or a Python dict) to a checked, typed :class:`Model`.
+
+Each section has one function; each checks names, types, units and cross-references and
+raises a :class:`~mnsim.errors.SpecError` that names the file, line and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from mnsim.catalogue import CELL_TYPES, STIMULUS_TYPES, CellType
+from mnsim.catalogue.measures import MEASURES
+from mnsim.errors import SpecError
+from mnsim.spec.context import Context, Path, closest
+from mnsim.spec.model import (Cell, Expectation, Model, Population, Recording, Simulation,
+                              Stimulus, Tolerances)
+from mnsim.units import is_dimension, to_unit
+
+TOP_FIELDS = ("name", "title", "reference", "description", "simulation", "populations",
+              "stimuli", "record", "expect", "compare", "variants")
+
+
+def build_model(raw: Any, ctx: Context) -> Model:
+    """Check ``raw`` (the resolved description) and build the typed model."""
+    raw = ctx.mapping(raw, (), "model sections")
+    ctx.keys(raw, (), TOP_FIELDS, required=("name", "simulation", "populations"))
+    name = ctx.string(raw["name"], ("name",))
+    for key in ("title", "reference", "description"):
+        if key in raw:
+            ctx.string(raw[key], (key,))
+    sim = _simulation(raw["simulation"], ctx)
+    pops_raw = ctx.mapping(raw["populations"], ("populations",), "populations")
+    if not pops_raw:
+        ctx.fail(("populations",), "a model needs at least one population")
+    pops = {p: _population(p, v, ctx) for p, v in pops_raw.items()}
+    stimuli = {s: _stimulus(s, v, pops, sim, ctx)
+               for s, v in ctx.mapping(raw.get("stimuli", {}), ("stimuli",), "stimuli").items()}
+    record = {p: _recording(p, v, pops, sim, ctx)
+              for p, v in ctx.mapping(raw.get("record", {}), ("record",), "recordings").items()}
+    expect = tuple(_expectation(i, e, pops, record, ctx)
+                   for i, e in enumerate(_list(raw.get("expect", []), ("expect",), ctx)))
+    if "variants" in raw:
+        for vname, body in ctx.mapping(raw["variants"], ("variants",), "variants").items():
+            ctx.mapping(body, ("variants", vname), "field paths to values")
+    return Model(name=name, simulation=sim, populations=pops, stimuli=stimuli, record=record,
+                 expect=expect, tolerances=_tolerances(raw.get("compare", {}), ctx), raw=raw,
+                 title=raw.get("title", ""), reference=raw.get("reference", ""),
+                 origin=ctx.file)
+
+
+def _list(value: Any, path: Path, ctx: Context) -> list[Any]:
+    if not isinstance(value, list):
+        ctx.fail(path, f"expected a list, got {value!r}")
+    return value
+
+
+def _simulation(raw: Any, ctx: Context) -> Simulation:
+    path: Path = ("simulation",)
+    raw = ctx.mapping(raw, path, "simulation settings")
+    ctx.keys(raw, path, ("duration", "dt", "temperature", "seed"), required=("duration", "dt"))
+    duration = ctx.quantity(raw["duration"], "ms", path + ("duration",), positive=True)
+    dt = ctx.quantity(raw["dt"], "ms", path + ("dt",), positive=True)
+    steps = duration / dt
+    if dt > duration or abs(steps - round(steps)) > 1e-6 * steps:
+        ctx.fail(path + ("dt",), f"the duration ({raw['duration']}) must be a whole number of "
+                                 f"time steps of {raw['dt']}")
+    temperature = None
+    if "temperature" in raw:
+        temperature = ctx.quantity(raw["temperature"], "degC", path + ("temperature",))
+    seed = raw.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        ctx.fail(path + ("seed",), f"expected a whole number >= 0, got {seed!r}")
+    return Simulation(duration_ms=duration, dt_ms=dt, temperature_degC=temperature, seed=seed)
+
+
+def _population(name: str, raw: Any, ctx: Context) -> Population:
+    path: Path = ("populations", name)
+    raw = ctx.mapping(raw, path, "population fields")
+    ctx.keys(raw, path, ("size", "cell"), required=("size", "cell"))
+    size = ctx.positive_int(raw["size"], path + ("size",), "a population size")
+    return Population(name=name, size=size, cell=_cell(raw["cell"], size, path + ("cell",), ctx))
+
+
+def _cell(raw: Any, size: int, path: Path, ctx: Context) -> Cell:
+    raw = ctx.mapping(raw, path, "cell fields")
+    ctx.keys(raw, path, ("type", "params", "initial", "area"), required=("type",))
+    type_name = raw["type"]
+    if type_name not in CELL_TYPES:
+        ctx.fail(path + ("type",), f"unknown cell type '{type_name}'"
+                                   f"{closest(str(type_name), CELL_TYPES)}; known types: "
+                                   f"{', '.join(CELL_TYPES)}")
+    ctype = CELL_TYPES[type_name]
+    area = None
+    if ctype.density_based:
+        if "area" not in raw:
+            ctx.fail(path, f"a {type_name} cell needs an 'area' (e.g. '1000 um2'): its "
+                           f"parameters are per membrane area")
+        area = ctx.quantity(raw["area"], "um2", path + ("area",), positive=True)
+    elif "area" in raw:
+        ctx.fail(path + ("area",), f"'area' applies only to cells whose parameters are "
+                                   f"densities (HH_squid); {type_name} takes absolute values")
+    params = _values(ctype, ctype.params, raw.get("params", {}), size, path + ("params",), {},
+                     ctx)
+    initial = _values(ctype, ctype.initial, raw.get("initial", {}), size, path + ("initial",),
+                      params, ctx)
+    return Cell(type=type_name, params=params, initial=initial, area_um2=area)
+
+
+def _values(ctype: CellType, declared: tuple, raw: Any, size: int, path: Path,
+            params: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+    raw = ctx.mapping(raw, path, f"{ctype.name} parameters")
+    names = [p.name for p in declared]
+    for key in raw:
+        if key not in names:
+            ctx.fail(path + (key,), f"unknown parameter '{key}' for {ctype.name}"
+                                    f"{closest(str(key), names)}; valid: {', '.join(names)}")
+    values: dict[str, Any] = {}
+    for p in declared:
+        if p.name in raw:
+            values[p.name] = ctx.per_neuron(raw[p.name], p.unit, size, path + (p.name,))
+        elif p.default in params:
+            values[p.name] = params[p.default]
+        else:
+            values[p.name] = to_unit(p.default, p.unit)
+    return values
+
+
+def _stimulus(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulation,
+              ctx: Context) -> Stimulus:
+    path: Path = ("stimuli", name)
+    raw = ctx.mapping(raw, path, "stimulus fields")
+    stype_name = raw.get("type")
+    if stype_name not in STIMULUS_TYPES:
+        ctx.fail(path + ("type",), f"unknown stimulus type {stype_name!r}; known types: "
+                                   f"{', '.join(STIMULUS_TYPES)}")
+    stype = STIMULUS_TYPES[stype_name]
+    required = [k for k, (_, default) in stype.fields.items() if default is None and k != "stop"]
+    ctx.keys(raw, path, ("type", "target", *stype.fields), required=("target", *required))
+    target = raw["target"]
+    if target not in pops:
+        ctx.fail(path + ("target",), f"stimulus targets population '{target}', which does not "
+                                     f"exist{closest(str(target), pops)}; populations: "
+                                     f"{', '.join(pops)}")
+    pop = pops[target]
+    values: dict[str, Any] = {}
+    for key, (unit, default) in stype.fields.items():
+        given = raw.get(key, default)
+        if key == "stop" and given is None:
+            values[key] = sim.duration_ms
+        elif key in stype.per_neuron and unit == "nA":
+            values[key] = _current(given, pop, path + (key,), ctx)
+        else:
+            values[key] = ctx.quantity(given, unit, path + (key,))
+    if "start" in values and not 0 <= values["start"] < values["stop"]:
+        ctx.fail(path + ("start",), f"expected 0 <= start < stop, got start {values['start']} "
+                                    f"ms, stop {values['stop']} ms")
+    return Stimulus(name=name, type=stype.name, target=target, values=values)
+
+
+def _current(raw: Any, pop: Population, path: Path, ctx: Context) -> np.ndarray:
+    """Per-neuron current in nA; a current density is multiplied by the cell's area."""
+    first = raw[0] if isinstance(raw, list) and raw else raw
+    if is_dimension(first, "uA/cm2"):
+        if pop.cell.area_um2 is None:
+            ctx.fail(path, f"got a current density ({first!r}) but {pop.cell.type} cells have "
+                           f"no membrane area; give a current such as '0.5 nA'")
+        density = ctx.per_neuron(raw, "uA/cm2", pop.size, path)
+        return np.broadcast_to(density * pop.cell.area_um2 * 1e-5, (pop.size,)).copy()
+    return np.broadcast_to(ctx.per_neuron(raw, "nA", pop.size, path), (pop.size,)).copy()
+
+
+def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulation,
+               ctx: Context) -> Recording:
+    path: Path = ("record", name)
+    if name not in pops:
+        ctx.fail(path, f"records population '{name}', which does not exist"
+                       f"{closest(str(name), pops)}; populations: {', '.join(pops)}")
+    pop = pops[name]
+    if isinstance(raw, list):
+        raw = {"variables": raw}
+    raw = ctx.mapping(raw, path, "recording fields, or a list of variables")
+    ctx.keys(raw, path, ("variables", "indices", "first", "interval"), required=("variables",))
+    valid = ["spikes", *CELL_TYPES[pop.cell.type].recordables]
+    variables = _list(raw["variables"], path + ("variables",), ctx)
+    for i, var in enumerate(variables):
+        if var not in valid:
+            ctx.fail(path + ("variables", i), f"{pop.cell.type} cannot record '{var}'"
+                                              f"{closest(str(var), valid)}; recordable: "
+                                              f"{', '.join(valid)}")
+    indices = tuple(range(pop.size))
+    if "first" in raw and "indices" in raw:
+        ctx.fail(path, "give either 'first' or 'indices', not both")
+    if "first" in raw:
+        first = ctx.positive_int(raw["first"], path + ("first",), "a number of neurons")
+        indices = tuple(range(min(first, pop.size)))
+    if "indices" in raw:
+        given = _list(raw["indices"], path + ("indices",), ctx)
+        for i, idx in enumerate(given):
+            if isinstance(idx, bool) or not isinstance(idx, int) or not 0 <= idx < pop.size:
+                ctx.fail(path + ("indices", i), f"expected a neuron index from 0 to "
+                                                f"{pop.size - 1}, got {idx!r}")
+        indices = tuple(sorted(set(given)))
+    interval = sim.dt_ms
+    if "interval" in raw:
+        interval = ctx.quantity(raw["interval"], "ms", path + ("interval",), positive=True)
+        ratio = interval / sim.dt_ms
+        if abs(ratio - round(ratio)) > 1e-9 * ratio:
+            ctx.fail(path + ("interval",), f"the sampling interval must be a whole number of "
+                                           f"time steps (dt = {sim.dt_ms} ms)")
+    return Recording(population=name, variables=tuple(dict.fromkeys(variables)),
+                     indices=indices, interval_ms=interval)
+
+
+_EXPECT_FIELDS = ("measure", "population", "index", "equals", "value", "tolerance", "min",
+                  "max", "window")
+
+
+def _expectation(i: int, raw: Any, pops: Mapping[str, Population],
+                 record: Mapping[str, Recording], ctx: Context) -> Expectation:
+    path: Path = ("expect", i)
+    raw = ctx.mapping(raw, path, "expectation fields")
+    ctx.keys(raw, path, _EXPECT_FIELDS, required=("measure", "population"))
+    measure = raw["measure"]
+    if measure not in MEASURES:
+        ctx.fail(path + ("measure",), f"unknown measure '{measure}'"
+                                      f"{closest(str(measure), MEASURES)}; known: "
+                                      f"{', '.join(MEASURES)}")
+    unit = MEASURES[measure][0]
+    pop = raw["population"]
+    if pop not in pops:
+        ctx.fail(path + ("population",), f"population '{pop}' does not exist; populations: "
+                                         f"{', '.join(pops)}")
+    needed = "v" if measure == "resting_potential" else "spikes"
+    if pop not in record or needed not in record[pop].variables:
+        ctx.fail(path, f"measure '{measure}' needs '{needed}' recorded for '{pop}'; add it "
+                       f"under record.{pop}")
+    index = raw.get("index")
+    n_checked = len(record[pop].indices)
+    if index is not None:
+        if index not in record[pop].indices:
+            ctx.fail(path + ("index",), f"neuron {index!r} of '{pop}' is not recorded")
+        n_checked = 1
+    kinds = [k for k in ("equals", "value") if k in raw] + (
+        ["range"] if "min" in raw or "max" in raw else [])
+    if len(kinds) != 1:
+        ctx.fail(path, "give exactly one of 'equals', 'value' (with 'tolerance') or "
+                       "'min'/'max'")
+    kind = kinds[0]
+    fields: dict[str, Any] = {}
+    if kind in ("equals", "value"):
+        given = raw[kind]
+        values = given if isinstance(given, list) else [given]
+        if len(values) not in (1, n_checked):
+            ctx.fail(path + (kind,), f"expected one value or {n_checked} (one per recorded "
+                                     f"neuron), got {len(values)}")
+        fields["expected"] = tuple(ctx.quantity(v, unit, path + (kind, j) if
+                                                isinstance(given, list) else path + (kind,))
+                                   for j, v in enumerate(values))
+        if kind == "value":
+            if "tolerance" not in raw:
+                ctx.fail(path, "'value' needs a 'tolerance' (e.g. '0.1 ms' or '0.5 %')")
+            tol = raw["tolerance"]
+            if isinstance(tol, str) and tol.strip().endswith("%"):
+                fields["tolerance"] = ctx.quantity(tol.strip()[:-1], "1", path + ("tolerance",))
+                fields["tolerance"] /= 100.0
+                fields["tolerance_is_relative"] = True
+            else:
+                fields["tolerance"] = ctx.quantity(tol, unit, path + ("tolerance",))
+    else:
+        fields["low"] = ctx.quantity(raw["min"], unit, path + ("min",)) if "min" in raw else None
+        fields["high"] = ctx.quantity(raw["max"], unit, path + ("max",)) if "max" in raw else None
+    if "window" in raw:
+        win = _list(raw["window"], path + ("window",), ctx)
+        if len(win) != 2:
+            ctx.fail(path + ("window",), f"expected [start, stop], got {win!r}")
+        start, stop = (ctx.quantity(w, "ms", path + ("window", j)) for j, w in enumerate(win))
+        if not start < stop:
+            ctx.fail(path + ("window",), "expected start < stop")
+        fields["window_ms"] = (start, stop)
+    text = ", ".join(f"{k}: {v}" for k, v in raw.items() if k not in ("measure", "population"))
+    return Expectation(measure=measure, population=pop, index=index, kind=kind, text=text,
+                       **fields)
+
+
+def _tolerances(raw: Any, ctx: Context) -> Tolerances:
+    path: Path = ("compare",)
+    raw = ctx.mapping(raw, path, "comparison settings")
+    ctx.keys(raw, path, ("tolerances",))
+    tol = ctx.mapping(raw.get("tolerances", {}), path + ("tolerances",), "tolerances")
+    path += ("tolerances",)
+    ctx.keys(tol, path, ("spike_count", "spike_time", "rate", "v_rmse"))
+    result = Tolerances()
+    fields: dict[str, Any] = {}
+    if "spike_count" in tol:
+        count = tol["spike_count"]
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            ctx.fail(path + ("spike_count",), f"expected a whole number >= 0, got {count!r}")
+        fields["spike_count"] = count
+    if "spike_time" in tol:
+        fields["spike_time_ms"] = ctx.quantity(tol["spike_time"], "ms", path + ("spike_time",))
+    if "rate" in tol:
+        text = str(tol["rate"]).strip()
+        if not text.endswith("%"):
+            ctx.fail(path + ("rate",), f"expected a percentage such as '1 %', got {text!r}")
+        fields["rate_relative"] = ctx.quantity(text[:-1], "1", path + ("rate",)) / 100.0
+    if "v_rmse" in tol:
+        fields["v_rmse_mV"] = ctx.quantity(tol["v_rmse"], "mV", path + ("v_rmse",))
+    return Tolerances(**{**result.__dict__, **fields})

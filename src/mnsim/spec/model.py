@@ -1,0 +1,139 @@
+"""The typed model: what every backend reads. Values are plain floats or numpy arrays in the
+unit their name says (``duration_ms``) or the catalogue declares (cell parameters).
+
+A :class:`Model` also keeps ``raw``: the resolved description as plain data (strings with
+units, exactly as written, overrides applied). ``raw`` is what is saved back to YAML and what
+``sha256`` hashes, so a round trip through a file is lossless by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Value = float | np.ndarray  # scalar, or one value per neuron
+
+
+@dataclass(frozen=True)
+class Simulation:
+    duration_ms: float
+    dt_ms: float
+    temperature_degC: float | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell: its catalogue type, parameters and initial state in catalogue units."""
+
+    type: str
+    params: Mapping[str, Value]
+    initial: Mapping[str, Value]
+    area_um2: float | None = None  # membrane area of density-based cells
+
+
+@dataclass(frozen=True)
+class Population:
+    name: str
+    size: int
+    cell: Cell
+
+
+@dataclass(frozen=True)
+class Stimulus:
+    """A stimulus. ``values`` holds its fields in the stimulus type's units; per-neuron fields
+    are arrays of length ``target`` size, current densities already multiplied by the area."""
+
+    name: str
+    type: str
+    target: str
+    values: Mapping[str, Value]
+
+
+@dataclass(frozen=True)
+class Recording:
+    population: str
+    variables: tuple[str, ...]  # "spikes" and/or state variables
+    indices: tuple[int, ...]  # recorded neurons, in population order
+    interval_ms: float
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        return tuple(v for v in self.variables if v != "spikes")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One ``expect:`` entry. Reference values are in the measure's unit, per recorded neuron
+    (``expected`` has one entry per neuron checked, or one for all)."""
+
+    measure: str
+    population: str
+    index: int | None
+    kind: str  # "equals", "value" (with tolerance) or "range"
+    expected: tuple[float, ...] = ()
+    tolerance: float = 0.0
+    tolerance_is_relative: bool = False
+    low: float | None = None
+    high: float | None = None
+    window_ms: tuple[float, float] | None = None
+    text: str = ""  # the entry as written, for reports
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """How closely backends must agree in ``mnsim compare``."""
+
+    spike_count: int = 0
+    spike_time_ms: float = 0.1
+    rate_relative: float = 0.01
+    v_rmse_mV: float | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    simulation: Simulation
+    populations: Mapping[str, Population]
+    stimuli: Mapping[str, Stimulus]
+    record: Mapping[str, Recording]
+    expect: tuple[Expectation, ...]
+    tolerances: Tolerances
+    raw: Mapping[str, Any] = field(repr=False)
+    title: str = ""
+    reference: str = ""
+    origin: str = "<python>"
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the resolved description (independent of key order and file layout)."""
+        text = json.dumps(self.raw, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def cell_types(self) -> set[str]:
+        return {p.cell.type for p in self.populations.values()}
+
+    def to_yaml(self) -> str:
+        """The resolved description as YAML; loading it gives an equal model."""
+        from mnsim.spec.yamlio import dump_yaml
+
+        return dump_yaml(self.raw)
+
+    def save(self, path: str | Path) -> Path:
+        """Write :meth:`to_yaml` to ``path`` atomically and return the path."""
+        from mnsim.spec.yamlio import write_atomic
+
+        return write_atomic(Path(path), self.to_yaml())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Model) and self.sha256 == other.sha256
+
+    def __hash__(self) -> int:
+        return hash(self.sha256)
