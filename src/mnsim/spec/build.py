@@ -70,8 +70,8 @@ def _simulation(raw: Any, ctx: Context) -> Simulation:
     temperature = None
     if "temperature" in raw:
         temperature = ctx.quantity(raw["temperature"], "degC", path + ("temperature",))
-    seed = raw.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         ctx.fail(path + ("seed",), f"expected a whole number >= 0, got {seed!r}")
     return Simulation(duration_ms=duration, dt_ms=dt, temperature_degC=temperature, seed=seed)
 

@@ -1,0 +1,40 @@
+"""mnsim: write a neuron or circuit model once, run it on NEURON, Brian2 or NEST, and get the
+results back as Neo objects.
+
+The public API is this module only::
+
+    import mnsim
+    model = mnsim.load("hh_squid", set={"stimuli.step.amplitude": "6.5 uA/cm2"})
+    block = mnsim.run(model, backend="nest")          # a neo.Block
+    table = mnsim.compare("hh_squid")                  # every installed backend, side by side
+    report = mnsim.validate("hh_squid", backend="brian2")
+
+Simulators are imported only when a model runs, so ``import mnsim`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "backends", "compare", "load", "load_results", "run", "save",
+           "validate"]
+
+if TYPE_CHECKING:
+    from mnsim.api import compare, load_results, run, save, validate
+    from mnsim.backends import backends
+    from mnsim.spec import load
+
+
+def __getattr__(name: str) -> Any:
+    if name == "load":
+        from mnsim.spec import load
+        return load
+    if name == "backends":
+        from mnsim.backends import backends
+        return backends
+    if name in ("run", "compare", "validate", "save", "load_results"):
+        from mnsim import api
+        return getattr(api, name)
+    raise AttributeError(f"module 'mnsim' has no attribute '{name}'")

@@ -1,0 +1,128 @@
+"""Building, annotating, saving and loading ``neo.Block`` results.
+
+Every backend's raw arrays pass through :func:`to_block`, so the Neo contract holds by
+construction: one ``Segment``; one ``SpikeTrain`` per recorded neuron (annotated ``population``
+and ``index``, in ms, ``t_stop`` = duration); one ``AnalogSignal`` per population and variable,
+named ``"<population>.<variable>"``, one channel per neuron, ``array_annotations["index"]``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mnsim.errors import MnsimError
+
+if TYPE_CHECKING:
+    import neo
+
+    from mnsim.backends.base import RawResults
+    from mnsim.spec.model import Model
+
+FORMATS = {".nix": "NIX (HDF5)", ".pkl": "pickle"}
+
+
+def to_block(raw: RawResults, model: Model, *, backend: str, backend_version: str,
+             build_time_s: float, run_time_s: float) -> neo.Block:
+    """Turn a backend's raw results into the annotated ``neo.Block`` users get."""
+    import neo
+    import quantities as pq
+
+    from mnsim import __version__
+
+    sim = model.simulation
+    block = neo.Block(name=model.name, description=model.title or model.name)
+    block.annotate(backend=backend, backend_version=backend_version,
+                   mnsim_version=__version__, model=model.name, model_sha256=model.sha256,
+                   dt_ms=sim.dt_ms, integration=raw.integration, seed=sim.seed,
+                   build_time_s=float(build_time_s), run_time_s=float(run_time_s))
+    seg = neo.Segment(name=f"{model.name} on {backend}")
+    block.segments.append(seg)
+    t_stop = sim.duration_ms * pq.ms
+    for pop, trains in raw.spikes.items():
+        indices = model.record[pop].indices
+        for idx, times in zip(indices, trains):
+            seg.spiketrains.append(neo.SpikeTrain(
+                np.asarray(times, dtype=float), units="ms", t_start=0 * pq.ms, t_stop=t_stop,
+                name=f"{pop}[{idx}]", population=pop, index=int(idx)))
+    for sig in raw.signals:
+        seg.analogsignals.append(neo.AnalogSignal(
+            np.asarray(sig.data, dtype=float), units=_units(sig.unit), t_start=0 * pq.ms,
+            sampling_period=sig.interval_ms * pq.ms, name=f"{sig.population}.{sig.variable}",
+            population=sig.population, variable=sig.variable,
+            array_annotations={"index": np.asarray(sig.indices, dtype=int)}))
+    return block
+
+
+def _units(unit: str) -> str:
+    return "dimensionless" if unit == "1" else unit
+
+
+def spiketrains(block: neo.Block, population: str) -> list[neo.SpikeTrain]:
+    """The spike trains of one population, in index order."""
+    trains = [st for st in block.segments[0].spiketrains
+              if st.annotations.get("population") == population]
+    return sorted(trains, key=lambda st: st.annotations["index"])
+
+
+def signal(block: neo.Block, population: str, variable: str) -> neo.AnalogSignal | None:
+    """The ``AnalogSignal`` named ``"<population>.<variable>"``, or None."""
+    for sig in block.segments[0].analogsignals:
+        if sig.name == f"{population}.{variable}":
+            return sig
+    return None
+
+
+def save(block: neo.Block, path: str | Path) -> Path:
+    """Write ``block`` to ``path`` (``.nix`` or ``.pkl``), atomically.
+
+    Raises
+    ------
+    MnsimError
+        An unknown file extension.
+    """
+    path = Path(path)
+    if path.suffix not in FORMATS:
+        raise MnsimError(f"cannot save results to '{path}': unknown extension "
+                         f"'{path.suffix}'; use one of {', '.join(FORMATS)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        io = _io(tmp, mode="ow")
+        io.write_block(block)
+        if hasattr(io, "close"):
+            io.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def load(path: str | Path) -> neo.Block:
+    """Read a Block saved by :func:`save`."""
+    path = Path(path)
+    if not path.is_file():
+        raise MnsimError(f"results file not found: '{path}'")
+    if path.suffix not in FORMATS:
+        raise MnsimError(f"cannot read '{path}': unknown extension '{path.suffix}'; "
+                         f"use one of {', '.join(FORMATS)}")
+    io = _io(path, mode="ro")
+    try:
+        return io.read_block()
+    finally:
+        if hasattr(io, "close"):
+            io.close()
+
+
+def _io(path: Path, mode: str):
+    from neo.io import NixIO, PickleIO
+
+    if path.suffix == ".nix":
+        return NixIO(str(path), mode=mode)
+    return PickleIO(str(path))
