@@ -13,10 +13,17 @@ import numpy as np
 
 from mnsim.catalogue import CELL_TYPES, STIMULUS_TYPES, CellType
 from mnsim.catalogue.measures import MEASURES
-from mnsim.errors import SpecError
 from mnsim.spec.context import Context, Path, closest
-from mnsim.spec.model import (Cell, Expectation, Model, Population, Recording, Simulation,
-                              Stimulus, Tolerances)
+from mnsim.spec.model import (
+    Cell,
+    Expectation,
+    Model,
+    Population,
+    Recording,
+    Simulation,
+    Stimulus,
+    Tolerances,
+)
 from mnsim.units import is_dimension, to_unit
 
 TOP_FIELDS = ("name", "title", "reference", "description", "simulation", "populations",
@@ -162,14 +169,21 @@ def _stimulus(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulati
 
 def _current(raw: Any, pop: Population, path: Path, ctx: Context) -> np.ndarray:
     """Per-neuron current in nA; a current density is multiplied by the cell's area."""
-    first = raw[0] if isinstance(raw, list) and raw else raw
-    if is_dimension(first, "uA/cm2"):
-        if pop.cell.area_um2 is None:
-            ctx.fail(path, f"got a current density ({first!r}) but {pop.cell.type} cells have "
-                           f"no membrane area; give a current such as '0.5 nA'")
-        density = ctx.per_neuron(raw, "uA/cm2", pop.size, path)
-        return np.broadcast_to(density * pop.cell.area_um2 * 1e-5, (pop.size,)).copy()
-    return np.broadcast_to(ctx.per_neuron(raw, "nA", pop.size, path), (pop.size,)).copy()
+    items = raw if isinstance(raw, list) else [raw]
+    if isinstance(raw, list) and len(raw) != pop.size:
+        ctx.fail(path, f"expected one value or a list of {pop.size} (one per neuron), got a "
+                       f"list of {len(raw)}")
+    values = []
+    for i, item in enumerate(items):
+        where = path + (i,) if isinstance(raw, list) else path
+        if is_dimension(item, "uA/cm2"):
+            if pop.cell.area_um2 is None:
+                ctx.fail(where, f"got a current density ({item!r}) but {pop.cell.type} cells "
+                                f"have no membrane area; give a current such as '0.5 nA'")
+            values.append(ctx.quantity(item, "uA/cm2", where) * pop.cell.area_um2 * 1e-5)
+        else:
+            values.append(ctx.quantity(item, "nA", where))
+    return np.broadcast_to(np.array(values), (pop.size,)).copy()
 
 
 def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulation,

@@ -52,6 +52,7 @@ def _convert(node: yaml.Node, path: tuple[Any, ...], lines: Lines, file: str,
                                 field=".".join(map(str, path + (key,))),
                                 line=key_node.start_mark.line + 1)
             result[key] = _convert(value_node, path + (key,), lines, file, scalars)
+            lines[path + (key,)] = key_node.start_mark.line + 1  # the key's line, not the value's
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_convert(child, path + (i,), lines, file, scalars)

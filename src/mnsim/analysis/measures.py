@@ -1,0 +1,109 @@
+"""Per-neuron measures: one registry, one :func:`measure` to get any of them.
+
+Each function takes the Block, a population and an optional time window and returns one value
+per recorded neuron (index order). Spike statistics use Elephant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mnsim.catalogue.measures import MEASURES
+from mnsim.errors import MnsimError
+from mnsim.results import signal, spiketrains
+
+if TYPE_CHECKING:
+    import neo
+
+Window = tuple[float, float] | None
+MeasureFn = Callable[["neo.Block", str, Window], np.ndarray]
+
+
+def _trains(block: neo.Block, population: str, window: Window) -> list[neo.SpikeTrain]:
+    trains = spiketrains(block, population)
+    if not trains:
+        raise MnsimError(f"no spike trains recorded for population '{population}'")
+    if window is None:
+        return trains
+    import quantities as pq
+
+    return [st.time_slice(window[0] * pq.ms, window[1] * pq.ms) for st in trains]
+
+
+def spike_count(block: neo.Block, population: str, window: Window = None) -> np.ndarray:
+    return np.array([len(st) for st in _trains(block, population, window)], dtype=float)
+
+
+def first_spike_time(block: neo.Block, population: str, window: Window = None) -> np.ndarray:
+    return np.array([st.rescale("ms").magnitude[0] if len(st) else np.nan
+                     for st in _trains(block, population, window)])
+
+
+def mean_rate(block: neo.Block, population: str, window: Window = None) -> np.ndarray:
+    from elephant.statistics import mean_firing_rate
+
+    return np.array([float(mean_firing_rate(st).rescale("Hz").magnitude)
+                     for st in _trains(block, population, window)])
+
+
+def isi_rate(block: neo.Block, population: str, window: Window = None) -> np.ndarray:
+    from elephant.statistics import isi
+
+    rates = []
+    for st in _trains(block, population, window):
+        intervals = isi(st).rescale("s").magnitude if len(st) > 1 else np.array([])
+        rates.append(1.0 / intervals.mean() if intervals.size else np.nan)
+    return np.array(rates)
+
+
+def resting_potential(block: neo.Block, population: str, window: Window = None) -> np.ndarray:
+    sig = signal(block, population, "v")
+    if sig is None:
+        raise MnsimError(f"resting_potential needs 'v' recorded for population '{population}'")
+    if window is not None:
+        import quantities as pq
+
+        sig = sig.time_slice(window[0] * pq.ms, window[1] * pq.ms)
+    return np.asarray(sig.rescale("mV").magnitude.mean(axis=0))
+
+
+MEASURE_FUNCTIONS: dict[str, MeasureFn] = {
+    "spike_count": spike_count,
+    "first_spike_time": first_spike_time,
+    "mean_rate": mean_rate,
+    "isi_rate": isi_rate,
+    "resting_potential": resting_potential,
+}
+assert set(MEASURE_FUNCTIONS) == set(MEASURES), "catalogue and analysis measures out of step"
+
+
+def measure(name: str, block: neo.Block, population: str, window: Window = None) -> np.ndarray:
+    """Compute measure ``name`` for every recorded neuron of ``population``.
+
+    Parameters
+    ----------
+    name
+        One of :data:`mnsim.catalogue.measures.MEASURES`.
+    block
+        Results from :func:`mnsim.run`.
+    population
+        Population name.
+    window
+        (start_ms, stop_ms) to restrict the measure to, or None for the whole run.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per recorded neuron, in the measure's unit (NaN where undefined).
+
+    Examples
+    --------
+    >>> measure("isi_rate", block, "cells")  # doctest: +SKIP
+    array([ 26.43,  63.05, 128.97])
+    """
+    if name not in MEASURE_FUNCTIONS:
+        raise MnsimError(f"unknown measure '{name}'; known: {', '.join(MEASURE_FUNCTIONS)}")
+    return MEASURE_FUNCTIONS[name](block, population, window)

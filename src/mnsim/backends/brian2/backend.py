@@ -1,0 +1,180 @@
+"""The Brian2 backend: one ``NeuronGroup`` per population, in a fresh ``Network`` per build.
+
+Brian2 is imported only inside methods. Code is generated for Cython when a compiler works
+(the first build of a model compiles, later builds reuse Brian2's cache under ``~/.cython``),
+else for numpy; ``integration`` says which, and which method each population used.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mnsim.backends.base import Backend, Capabilities, RawResults, RawSignal
+from mnsim.backends.brian2.translate import (CELL_MODELS, MS, UM2, CellModel, hh_q10,
+                                             step_index, stimulus_code, stimulus_equations)
+from mnsim.catalogue import CELL_TYPES
+from mnsim.errors import SimulationError
+
+if TYPE_CHECKING:
+    from mnsim.spec.model import Model, Population
+
+
+@cache
+def codegen_target() -> str:
+    """``"cython"`` when Brian2 can compile Cython here, else ``"numpy"`` (checked once)."""
+    try:
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+
+        return "cython" if CythonCodeObject.is_available() else "numpy"
+    except Exception:  # noqa: BLE001 - any failure to compile means: no Cython
+        return "numpy"
+
+
+class Brian2Backend(Backend):
+    """Runs mnsim models on Brian2 (runtime mode, Cython or numpy code generation)."""
+
+    name = "brian2"
+    module = "brian2"
+    capabilities = Capabilities(
+        cell_types=frozenset(CELL_MODELS),
+        stimulus_types=frozenset({"step_current"}),
+        features=frozenset({"temperature"}),
+    )
+
+    def __init__(self, threads: int = 1) -> None:
+        super().__init__(threads=threads)
+        self._net: Any = None
+        self._groups: dict[str, Any] = {}
+        self._spikes: dict[str, Any] = {}
+        self._states: dict[str, Any] = {}
+        self._integration = ""
+
+    def version(self) -> str:
+        import brian2
+
+        return brian2.__version__
+
+    # -- build ---------------------------------------------------------------------------------
+    def _build(self, model: Model) -> None:
+        import brian2
+
+        self._net, self._groups, self._spikes, self._states = None, {}, {}, {}
+        target = codegen_target()
+        brian2.start_scope()
+        brian2.prefs.codegen.target = target
+        brian2.defaultclock.dt = model.simulation.dt_ms * brian2.ms
+        brian2.seed(model.simulation.seed)
+
+        objects: list[Any] = []
+        methods = []
+        for i, pop in enumerate(model.populations.values()):
+            group, method = self._population(i, pop, model)
+            self._groups[pop.name] = group
+            objects.append(group)
+            methods.append(f"{pop.name}: {pop.cell.type} {method}")
+            rec = model.record.get(pop.name)
+            if rec is None:
+                continue
+            if "spikes" in rec.variables:
+                self._spikes[pop.name] = brian2.SpikeMonitor(group, record=True,
+                                                             name=f"mnsim_{i}_spikes")
+                objects.append(self._spikes[pop.name])
+            if rec.signals:
+                table = _recordables(pop)
+                self._states[pop.name] = brian2.StateMonitor(
+                    group, [table[v][0] for v in rec.signals], record=list(rec.indices),
+                    dt=rec.interval_ms * brian2.ms, name=f"mnsim_{i}_state")
+                objects.append(self._states[pop.name])
+        self._net = brian2.Network(*objects)
+        self._integration = "; ".join(methods) + f" (brian2 {target})"
+
+    def _population(self, i: int, pop: Population, model: Model) -> tuple[Any, str]:
+        """Create the ``NeuronGroup`` of ``pop`` with its parameters, state and stimuli."""
+        import brian2
+
+        cm = CELL_MODELS[pop.cell.type]
+        stimuli = [s for s in model.stimuli.values() if s.target == pop.name]
+        method = _method(cm, pop)
+        group = brian2.NeuronGroup(
+            pop.size, cm.equations + stimulus_equations(len(stimuli)),
+            threshold=cm.threshold, reset=cm.reset, refractory=cm.refractory, method=method,
+            namespace={}, name=f"mnsim_{i}")
+        values = {b2: _per_neuron(pop.cell.params[name], pop.size) * scale
+                  for name, b2, scale in cm.params}
+        values.update({b2: _per_neuron(pop.cell.initial[name], pop.size) * scale
+                       for name, b2, scale in cm.initial})
+        if cm.uses_area:
+            values["area"] = np.full(pop.size, pop.cell.area_um2 * UM2)
+        dt = model.simulation.dt_ms
+        for k, stim in enumerate(stimuli):
+            values[f"stim{k}_amp"] = _per_neuron(stim.values["amplitude"], pop.size) * 1e-9
+            values[f"stim{k}_on"] = step_index(stim.values["start"], dt)
+            values[f"stim{k}_off"] = step_index(stim.values["stop"], dt)
+        if cm.uses_temperature:
+            values["q10"] = hh_q10(model.simulation.temperature_degC)
+        group.set_states(values, units=False)
+        for var, expr in cm.derived_initial.items():
+            setattr(group, var, expr)  # a Brian2 expression, evaluated by Brian2's codegen
+        if stimuli:
+            group.run_regularly(stimulus_code(len(stimuli)), when="before_groups",
+                                name=f"mnsim_{i}_stimuli")
+        return group, method
+
+    # -- run -----------------------------------------------------------------------------------
+    def _simulate(self, model: Model) -> RawResults:
+        import brian2
+
+        if self._net is None:
+            raise SimulationError("the brian2 backend was asked to run before building")
+        sim = model.simulation
+        self._net.run(sim.duration_ms * brian2.ms, namespace={})
+        spikes = {name: _spike_trains(mon, model.record[name].indices, sim.dt_ms)
+                  for name, mon in self._spikes.items()}
+        signals = []
+        for name, mon in self._states.items():
+            rec = model.record[name]
+            n = round(sim.duration_ms / rec.interval_ms)
+            table = _recordables(model.populations[name])
+            for var in rec.signals:
+                b2, scale = table[var]
+                data = np.asarray(getattr(mon, b2 + "_"), dtype=float).T[:n] / scale
+                signals.append(RawSignal(
+                    population=name, variable=var,
+                    unit=CELL_TYPES[model.populations[name].cell.type].recordables[var],
+                    interval_ms=rec.interval_ms, data=data, indices=rec.indices))
+        return RawResults(spikes=spikes, signals=signals, integration=self._integration)
+
+
+def _recordables(pop: Population) -> dict[str, tuple[str, float]]:
+    return {name: (b2, scale) for name, b2, scale in CELL_MODELS[pop.cell.type].recordables}
+
+
+def _per_neuron(value: float | np.ndarray, size: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(value, dtype=float), (size,)).copy()
+
+
+def _method(cm: CellModel, pop: Population) -> str:
+    """``cm.method``, unless a pair of :attr:`CellModel.equal_taus` coincide in some neuron."""
+    params = pop.cell.params
+    for a, b in cm.equal_taus:
+        if np.any(np.isclose(params[a], params[b], rtol=1e-6, atol=0.0)):
+            return cm.fallback_method
+    return cm.method
+
+
+def _spike_trains(mon: Any, indices: tuple[int, ...], dt_ms: float) -> list[np.ndarray]:
+    """Spike times of the recorded neurons, at the END of the step that crossed threshold.
+
+    Brian2 stamps a spike with the start of that step; the step number is recovered exactly
+    (times are whole steps) and one step added.
+    """
+    steps = np.rint(np.asarray(mon.t_) / (dt_ms * MS)).astype(np.int64) + 1
+    neuron = np.asarray(mon.i)
+    order = np.lexsort((steps, neuron))
+    steps, neuron = steps[order], neuron[order]
+    bounds = np.searchsorted(neuron, np.asarray(indices), side="left"), \
+        np.searchsorted(neuron, np.asarray(indices), side="right")
+    return [steps[lo:hi] * dt_ms for lo, hi in zip(*bounds)]

@@ -1,0 +1,127 @@
+COMMENT
+mnsim EIF_cond_exp_isfa_ista: adaptive exponential integrate-and-fire neuron (AdEx; Brette &
+Gerstner 2005) with exponentially decaying synaptic conductances.
+
+    c_m dv/dt = -g_L (v - v_rest) + g_L delta_T exp((v - v_thresh)/delta_T) - w + i_syn + i_offset
+    tau_w dw/dt = a (v - v_rest) - w,        g_L = c_m / tau_m
+
+Insert one in a single-compartment section whose total capacitance is c_m (nF). When v rises
+above v_spike (v_thresh if delta_T = 0) a self-event at the end of that step emits the spike,
+sets v = v_reset, w += b and clamps v at v_reset for tau_refrac (w keeps evolving).
+NetCon weights (uS): > 0 excitatory (g_exc += w), < 0 inhibitory (g_inh += |w|).
+ENDCOMMENT
+
+NEURON {
+    POINT_PROCESS mnsim_EIF_cond_exp_isfa_ista
+    RANGE c_m, tau_m, v_rest, v_reset, v_thresh, v_spike, delta_T, a, b, tau_w, tau_refrac
+    RANGE i_offset, tau_syn_E, tau_syn_I, e_rev_E, e_rev_I, w_init
+    RANGE w, g_exc, g_inh, g_clamp, g_on, refractory
+    NONSPECIFIC_CURRENT i
+}
+
+UNITS {
+    (mV) = (millivolt)
+    (nA) = (nanoamp)
+    (nF) = (nanofarad)
+    (uS) = (microsiemens)
+}
+
+PARAMETER {
+    c_m = 0.281 (nF)
+    tau_m = 9.3667 (ms)
+    v_rest = -70.6 (mV)
+    v_reset = -70.6 (mV)
+    v_thresh = -50.4 (mV)
+    v_spike = -40 (mV)
+    delta_T = 2 (mV)
+    a = 0.004 (uS)
+    b = 0.0805 (nA)
+    tau_w = 144 (ms)
+    tau_refrac = 0.1 (ms)
+    i_offset = 0 (nA)
+    tau_syn_E = 5 (ms)
+    tau_syn_I = 5 (ms)
+    e_rev_E = 0 (mV)
+    e_rev_I = -80 (mV)
+    w_init = 0 (nA)
+    g_on = 1e6 (uS)  : refractory clamp conductance
+}
+
+ASSIGNED {
+    v (mV)
+    i (nA)
+    g_clamp (uS)
+    refractory
+}
+
+STATE {
+    w (nA)
+    g_exc (uS)
+    g_inh (uS)
+}
+
+INITIAL {
+    w = w_init
+    g_exc = 0
+    g_inh = 0
+    g_clamp = 0
+    refractory = 0
+    net_send(0, 1)
+}
+
+BREAKPOINT {
+    SOLVE states METHOD cnexp
+    i = (c_m / tau_m) * (v - v_rest) - exp_current(v) + w + g_exc * (v - e_rev_E)
+        + g_inh * (v - e_rev_I) + g_clamp * (v - v_reset) - i_offset
+}
+
+DERIVATIVE states {
+    w' = (a * (v - v_rest) - w) / tau_w
+    g_exc' = -g_exc / tau_syn_E
+    g_inh' = -g_inh / tau_syn_I
+}
+
+FUNCTION exp_current(v (mV)) (nA) {
+    : g_L delta_T exp((v - v_thresh)/delta_T), its exponent capped so a step never overflows
+    LOCAL x
+    if (delta_T > 0) {
+        x = (v - v_thresh) / delta_T
+        if (x > 50) {
+            x = 50
+        }
+        exp_current = (c_m / tau_m) * delta_T * exp(x)
+    } else {
+        exp_current = 0
+    }
+}
+
+NET_RECEIVE (weight (uS)) {
+    if (flag == 0) {
+        if (weight > 0) {
+            g_exc = g_exc + weight
+        } else {
+            g_inh = g_inh - weight
+        }
+    } else if (flag == 1) {
+        if (delta_T > 0) {
+            WATCH (v > v_spike) 2
+        } else {
+            WATCH (v > v_thresh) 2
+        }
+    } else if (flag == 2) {
+        if (refractory == 0) {
+            net_event(t)
+            v = v_reset
+            w = w + b
+            if (tau_refrac > 0) {
+                refractory = 1
+                g_clamp = g_on
+                net_send(tau_refrac, 3)
+            }
+        }
+    } else if (flag == 3) {
+        refractory = 0
+        g_clamp = 0
+        v = v_reset
+    }
+}

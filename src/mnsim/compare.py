@@ -1,0 +1,217 @@
+"""Running one model on several backends, each in its own process, and holding them side by
+side: per backend and population the spike count, mean rate, first spike, voltage RMSE against
+the first backend, build and run time, and whether it agrees within the model's tolerances."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mnsim.analysis import measure
+from mnsim.backends import REGISTRY, is_installed
+from mnsim.errors import BackendUnavailableError
+from mnsim.results import load as load_block
+from mnsim.results import save as save_block
+from mnsim.results import signal
+
+if TYPE_CHECKING:
+    import neo
+
+    from mnsim.spec.model import Model, Tolerances
+
+COLUMNS = ("backend", "population", "spikes", "mean rate (Hz)", "first spike (ms)",
+           "max |dt| spikes (ms)", "v RMSE (mV)", "build (s)", "run (s)", "status")
+
+
+@dataclass
+class Row:
+    backend: str
+    population: str
+    spikes: int | None = None
+    mean_rate_hz: float | None = None
+    first_spike_ms: float | None = None
+    max_spike_shift_ms: float | None = None
+    v_rmse_mV: float | None = None
+    build_s: float | None = None
+    run_s: float | None = None
+    status: str = ""
+
+    def cells(self) -> list[str]:
+        def f(x: float | None, fmt: str) -> str:
+            return "" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, fmt)
+        return [self.backend, self.population, f(self.spikes, "d"), f(self.mean_rate_hz, ".3f"),
+                f(self.first_spike_ms, ".3f"), f(self.max_spike_shift_ms, ".3f"),
+                f(self.v_rmse_mV, ".3f"), f(self.build_s, ".2f"), f(self.run_s, ".2f"),
+                self.status]
+
+
+@dataclass
+class Comparison:
+    model: Model
+    backends: list[str]
+    rows: list[Row]
+    blocks: dict[str, neo.Block] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def agree(self) -> bool:
+        """True when every backend ran and agrees with the first within the tolerances."""
+        return not self.errors and all(r.status in ("reference", "agrees") for r in self.rows)
+
+    def table(self, markdown: bool = False) -> str:
+        rows = [list(COLUMNS)] + [r.cells() for r in self.rows]
+        if markdown:
+            lines = ["| " + " | ".join(r) + " |" for r in rows]
+            lines.insert(1, "|" + "|".join("---" for _ in COLUMNS) + "|")
+            return "\n".join(lines)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+                         for r in rows)
+
+    def summary(self) -> str:
+        tol = self.model.tolerances
+        verdict = "agree" if self.agree else "DO NOT agree"
+        return (f"{self.model.name}: backends {verdict} (reference {self.backends[0]}; "
+                f"tolerances: spike count ±{tol.spike_count}, spike time "
+                f"{tol.spike_time_ms:g} ms, rate {tol.rate_relative * 100:g} %"
+                + (f", v RMSE {tol.v_rmse_mV:g} mV" if tol.v_rmse_mV is not None else "") + ")")
+
+    def write_report(self, directory: str | Path) -> Path:
+        """Write table.md, table.csv, traces.png, raster.png and one Block per backend."""
+        from mnsim.plotting import plot_raster, plot_traces
+
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "table.md").write_text(f"{self.summary()}\n\n{self.table(markdown=True)}\n",
+                                      encoding="utf-8")
+        with open(out / "table.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            writer.writerows(r.cells() for r in self.rows)
+        for name, block in self.blocks.items():
+            save_block(block, out / f"{name}.pkl")
+        if self.blocks:
+            plot_traces(self.blocks, self.model, out / "traces.png")
+            plot_raster(self.blocks, self.model, out / "raster.png")
+        return out
+
+
+def compare_backends(model: Model, backends: Sequence[str] | None = None) -> Comparison:
+    """Run ``model`` on each backend (default: every installed one) in a fresh process."""
+    names = list(backends) if backends else [n for n in REGISTRY if is_installed(n)]
+    for name in names:
+        if name not in REGISTRY:
+            raise BackendUnavailableError(f"unknown backend '{name}'; known: "
+                                          f"{', '.join(REGISTRY)}")
+    if not names:
+        raise BackendUnavailableError("no backend is installed; install neuron, brian2 or "
+                                      "nest-simulator")
+    blocks, errors = run_isolated(model, names)
+    comparison = Comparison(model=model, backends=names, rows=[], blocks=blocks, errors=errors)
+    comparison.rows = _rows(comparison)
+    return comparison
+
+
+def run_isolated(model: Model, names: Sequence[str]) -> tuple[dict[str, neo.Block],
+                                                              dict[str, str]]:
+    """Run ``model`` on each backend in a fresh Python process, one after the other (so their
+    timings do not compete). Returns the Blocks and, per failed backend, its error line."""
+    blocks, errors = {}, {}
+    with tempfile.TemporaryDirectory(prefix="mnsim-") as tmp:
+        model_file = Path(tmp) / "model.yaml"
+        model.save(model_file)
+        for name in names:
+            print(f"running {model.name} on {name} ...", file=sys.stderr, flush=True)
+            out = Path(tmp) / f"{name}.pkl"
+            proc = subprocess.run([sys.executable, "-m", "mnsim.worker", str(model_file), name,
+                                   str(out)], capture_output=True, text=True,
+                                  env={**os.environ, "PYNEST_QUIET": "1"}, check=False)
+            if proc.returncode == 0 and out.is_file():
+                blocks[name] = load_block(out)
+            else:
+                lines = proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"]
+                errors[name] = lines[-1]
+    return blocks, errors
+
+
+def _rows(comparison: Comparison) -> list[Row]:
+    model, blocks = comparison.model, comparison.blocks
+    ref_name = next((n for n in comparison.backends if n in blocks), None)
+    rows = []
+    for name in comparison.backends:
+        for pop, rec in model.record.items():
+            row = Row(backend=name, population=pop)
+            rows.append(row)
+            if name in comparison.errors:
+                row.status = f"error: {comparison.errors[name]}"
+                continue
+            block = blocks[name]
+            row.build_s = block.annotations["build_time_s"]
+            row.run_s = block.annotations["run_time_s"]
+            problems: list[str] = []
+            if "spikes" in rec.variables:
+                counts = measure("spike_count", block, pop)
+                row.spikes = int(counts.sum())
+                row.mean_rate_hz = float(np.mean(measure("mean_rate", block, pop)))
+                row.first_spike_ms = float(np.nanmin(measure("first_spike_time", block, pop),
+                                                     initial=np.inf))
+                if np.isinf(row.first_spike_ms):
+                    row.first_spike_ms = None
+            if "v" in rec.variables and name != ref_name:
+                row.v_rmse_mV = _rmse(blocks[ref_name], block, pop)
+            if name == ref_name:
+                row.status = "reference"
+                continue
+            if "spikes" in rec.variables:
+                row.max_spike_shift_ms, spike_problems = _spike_agreement(
+                    blocks[ref_name], block, pop, rec.indices, model.tolerances)
+                problems += spike_problems
+            tol = model.tolerances.v_rmse_mV
+            if tol is not None and row.v_rmse_mV is not None and row.v_rmse_mV > tol:
+                problems.append(f"v RMSE {row.v_rmse_mV:.3g} mV > {tol:g} mV")
+            row.status = "agrees" if not problems else "differs: " + "; ".join(problems[:3])
+    return rows
+
+
+def _spike_agreement(ref: neo.Block, other: neo.Block, pop: str, indices: Sequence[int],
+                     tol: Tolerances) -> tuple[float | None, list[str]]:
+    from mnsim.results import spiketrains
+
+    problems = []
+    shifts = []
+    ref_rates, rates = measure("isi_rate", ref, pop), measure("isi_rate", other, pop)
+    for i, (a, b) in enumerate(zip(spiketrains(ref, pop), spiketrains(other, pop))):
+        ta, tb = a.rescale("ms").magnitude, b.rescale("ms").magnitude
+        label = f"{pop}[{indices[i]}]"
+        if abs(len(ta) - len(tb)) > tol.spike_count:
+            problems.append(f"{label}: {len(tb)} spikes vs {len(ta)}")
+            continue
+        n = min(len(ta), len(tb))
+        if n:
+            shift = float(np.max(np.abs(ta[:n] - tb[:n]))) if len(ta) == len(tb) else \
+                abs(float(ta[0] - tb[0]))
+            shifts.append(shift)
+            if shift > tol.spike_time_ms:
+                problems.append(f"{label}: spike times differ by {shift:.3g} ms")
+        ra, rb = ref_rates[i], rates[i]
+        if np.isfinite(ra) and np.isfinite(rb) and abs(rb - ra) > tol.rate_relative * abs(ra):
+            problems.append(f"{label}: rate {rb:.4g} Hz vs {ra:.4g} Hz")
+    return (max(shifts) if shifts else None), problems
+
+
+def _rmse(ref: neo.Block, other: neo.Block, pop: str) -> float | None:
+    a, b = signal(ref, pop, "v"), signal(other, pop, "v")
+    if a is None or b is None:
+        return None
+    x, y = a.rescale("mV").magnitude, b.rescale("mV").magnitude
+    n = min(len(x), len(y))
+    return float(np.sqrt(np.mean((x[:n] - y[:n]) ** 2)))

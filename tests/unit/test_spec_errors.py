@@ -1,0 +1,152 @@
+"""Every user error of the model description: a SpecError naming file, line, field, what
+was expected and what was given."""
+
+import textwrap
+
+import pytest
+
+from mnsim.errors import SpecError, UnitError
+from mnsim.spec import load
+
+GOOD = """\
+name: t
+simulation: {duration: 100 ms, dt: 0.1 ms}
+populations:
+  cells:
+    size: 3
+    cell:
+      type: IF_curr_exp
+      params: {tau_m: 20 ms, v_thresh: -50 mV}
+stimuli:
+  drive: {type: step_current, target: cells, amplitude: [0.3 nA, 0.5 nA, 1.0 nA]}
+record:
+  cells: [spikes, v]
+"""
+
+
+def load_text(tmp_path, text):
+    path = tmp_path / "model.yaml"
+    path.write_text(textwrap.dedent(text))
+    return load(path), str(path)
+
+
+def error(tmp_path, old, new, cls=SpecError):
+    text = GOOD.replace(old, new)
+    assert text != GOOD, "the test's replacement did not apply"
+    with pytest.raises(cls) as err:
+        load_text(tmp_path, text)
+    return err.value
+
+
+def test_good_model_loads(tmp_path):
+    model, _ = load_text(tmp_path, GOOD)
+    assert model.populations["cells"].size == 3
+
+
+def test_unknown_cell_type_lists_known(tmp_path):
+    e = error(tmp_path, "type: IF_curr_exp", "type: IF_curr_exq")
+    assert e.line == 7 and e.field == "populations.cells.cell.type"
+    assert "unknown cell type 'IF_curr_exq' (did you mean 'IF_curr_exp'?)" in str(e)
+    assert "HH_squid, IF_curr_exp, IF_curr_alpha, IF_cond_exp" in str(e)
+    assert str(e).startswith(f"{tmp_path / 'model.yaml'}:7: ")
+
+
+def test_unknown_parameter_lists_valid_and_suggests(tmp_path):
+    e = error(tmp_path, "tau_m: 20 ms", "tau_mem: 20 ms")
+    assert e.line == 8 and e.field == "populations.cells.cell.params.tau_mem"
+    assert "unknown parameter 'tau_mem' for IF_curr_exp (did you mean 'tau_m'?)" in str(e)
+    assert "valid: cm, tau_m, v_rest" in str(e)
+
+
+def test_wrong_dimension(tmp_path):
+    e = error(tmp_path, "tau_m: 20 ms", "tau_m: 20 mV", UnitError)
+    assert e.field == "populations.cells.cell.params.tau_m" and e.line == 8
+    assert "expected a time, got '20 mV' (a voltage)" in str(e)
+
+
+def test_missing_unit(tmp_path):
+    e = error(tmp_path, "tau_m: 20 ms", "tau_m: 20", UnitError)
+    assert "expected a time with a unit, e.g. '20 ms', got 20 (no unit)" in str(e)
+
+
+@pytest.mark.parametrize("old, new, field, message", [
+    ("size: 3", "size: 0", "populations.cells.size",
+     "expected a population size as a positive whole number, got 0"),
+    ("size: 3", "size: -2", "populations.cells.size",
+     "expected a population size as a positive whole number, got -2"),
+    ("size: 3", "size: 2.5", "populations.cells.size", "positive whole number, got 2.5"),
+    ("duration: 100 ms", "duration: 0 ms", "simulation.duration",
+     "expected a value above zero, got '0 ms'"),
+    ("duration: 100 ms", "duration: -5 ms", "simulation.duration",
+     "expected a value above zero, got '-5 ms'"),
+    ("dt: 0.1 ms", "dt: 0.3 ms", "simulation.dt", "whole number of time steps"),
+])
+def test_non_positive_sizes_and_durations(tmp_path, old, new, field, message):
+    e = error(tmp_path, old, new)
+    assert e.field == field and message in str(e)
+
+
+def test_list_of_wrong_length(tmp_path):
+    e = error(tmp_path, "[0.3 nA, 0.5 nA, 1.0 nA]", "[0.3 nA, 0.5 nA]")
+    assert e.field == "stimuli.drive.amplitude" and e.line == 10
+    assert "expected one value or a list of 3 (one per neuron), got a list of 2" in str(e)
+
+
+def test_stimulus_targeting_missing_population(tmp_path):
+    e = error(tmp_path, "target: cells", "target: cels")
+    assert e.field == "stimuli.drive.target" and e.line == 10
+    assert "targets population 'cels', which does not exist (did you mean 'cells'?)" in str(e)
+
+
+def test_current_density_on_a_point_neuron(tmp_path):
+    e = error(tmp_path, "[0.3 nA, 0.5 nA, 1.0 nA]", "10 uA/cm2")
+    assert "IF_curr_exp cells have no membrane area; give a current" in str(e)
+
+
+def test_unrecordable_variable(tmp_path):
+    e = error(tmp_path, "[spikes, v]", "[spikes, w]")
+    assert e.field == "record.cells.variables.1"
+    assert "IF_curr_exp cannot record 'w'" in str(e) and "recordable: spikes, v" in str(e)
+
+
+def test_unknown_top_level_field(tmp_path):
+    e = error(tmp_path, "record:", "recrod:")
+    assert e.line == 11 and "unknown field 'recrod' (did you mean 'record'?)" in str(e)
+
+
+def test_malformed_yaml_names_the_line(tmp_path):
+    e = error(tmp_path, "    size: 3", "\tsize: 3")
+    assert e.line == 5 and "malformed YAML: found character '\\t'" in str(e)
+
+
+def test_key_given_twice(tmp_path):
+    e = error(tmp_path, "params: {tau_m: 20 ms,", "params: {tau_m: 20 ms, tau_m: 10 ms,")
+    assert e.line == 8 and "key 'tau_m' is given twice" in str(e)
+
+
+def test_missing_file_and_unknown_shipped_model():
+    with pytest.raises(SpecError, match="model file not found: 'nope/x.yaml'"):
+        load("nope/x.yaml")
+    with pytest.raises(SpecError, match="no shipped model or file named 'hh_squit' "
+                                        r"\(did you mean 'hh_squid'\?\)"):
+        load("hh_squit")
+
+
+def test_bad_override_is_attributed_to_set():
+    with pytest.raises(UnitError) as err:
+        load("hh_squid", set={"stimuli.step.amplitude": "6.5 mV"})
+    assert str(err.value).startswith("--set: stimuli.step.amplitude: expected a current")
+
+
+def test_unknown_variant():
+    with pytest.raises(SpecError, match="no variant 'AI'; variants of this model: none"):
+        load("hh_squid:AI")
+
+
+def test_expectation_errors(tmp_path):
+    text = GOOD + "expect:\n  - {measure: spike_rate, population: cells, equals: 3}\n"
+    with pytest.raises(SpecError, match="unknown measure 'spike_rate'"):
+        load_text(tmp_path, text)
+    text = GOOD + "expect:\n  - {measure: isi_rate, population: cells, value: 3 Hz}\n"
+    with pytest.raises(SpecError, match="'value' needs a 'tolerance'"):
+        load_text(tmp_path, text)
