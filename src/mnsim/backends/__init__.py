@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
+import types
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,3 +72,15 @@ def backends() -> list[BackendInfo]:
                                  stimulus_types=tuple(sorted(caps.stimulus_types)),
                                  features=tuple(sorted(caps.features))))
     return infos
+
+
+class _CallableModule(types.ModuleType):
+    """``mnsim.backends`` is both this package and the public function ``mnsim.backends()``:
+    importing the package sets ``mnsim.backends`` to the module, so the module itself answers
+    the call."""
+
+    def __call__(self) -> list[BackendInfo]:
+        return backends()
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -81,7 +81,7 @@ HH_SQUID = CellType(
     ),
     initial=(Param("v", "mV", "-65 mV", "membrane potential; gates start at steady state"),),
     recordables={"v": "mV", "m": "1", "h": "1", "n": "1"},
-    spike="the upward crossing of 0 mV, linearly interpolated between time steps",
+    spike="the end of the time step during which v crossed 0 mV upwards",
     density_based=True,
 )
 

@@ -220,10 +220,14 @@ def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulat
     interval = sim.dt_ms
     if "interval" in raw:
         interval = ctx.quantity(raw["interval"], "ms", path + ("interval",), positive=True)
-        ratio = interval / sim.dt_ms
-        if abs(ratio - round(ratio)) > 1e-9 * ratio:
-            ctx.fail(path + ("interval",), f"the sampling interval must be a whole number of "
-                                           f"time steps (dt = {sim.dt_ms} ms)")
+        per_step = interval / sim.dt_ms
+        if abs(per_step - round(per_step)) > 1e-9 * per_step:
+            ctx.fail(path + ("interval",), f"the sampling interval ({raw['interval']}) must be "
+                                           f"a whole number of time steps (dt = {sim.dt_ms:g} ms)")
+        samples = sim.duration_ms / interval
+        if abs(samples - round(samples)) > 1e-9 * samples:
+            ctx.fail(path + ("interval",), f"the sampling interval ({raw['interval']}) must "
+                                           f"divide the duration ({sim.duration_ms:g} ms)")
     return Recording(population=name, variables=tuple(dict.fromkeys(variables)),
                      indices=indices, interval_ms=interval)
 

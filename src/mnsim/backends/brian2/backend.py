@@ -13,8 +13,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mnsim.backends.base import Backend, Capabilities, RawResults, RawSignal
-from mnsim.backends.brian2.translate import (CELL_MODELS, MS, UM2, CellModel, hh_q10,
-                                             step_index, stimulus_code, stimulus_equations)
+from mnsim.backends.brian2.translate import (
+    CELL_MODELS,
+    MS,
+    NA,
+    UM2,
+    CellModel,
+    hh_q10,
+    step_index,
+    stimulus_equations,
+)
 from mnsim.catalogue import CELL_TYPES
 from mnsim.errors import SimulationError
 
@@ -89,6 +97,9 @@ class Brian2Backend(Backend):
                     dt=rec.interval_ms * brian2.ms, name=f"mnsim_{i}_state")
                 objects.append(self._states[pop.name])
         self._net = brian2.Network(*objects)
+        # Generate and compile the code now (a run of no steps), so that the run time is the
+        # simulation's; the run itself then finds every code object in Brian2's caches.
+        _run(self._net, 0.0, model)
         self._integration = "; ".join(methods) + f" (brian2 {target})"
 
     def _population(self, i: int, pop: Population, model: Model) -> tuple[Any, str]:
@@ -100,7 +111,8 @@ class Brian2Backend(Backend):
         method = _method(cm, pop)
         group = brian2.NeuronGroup(
             pop.size, cm.equations + stimulus_equations(len(stimuli)),
-            threshold=cm.threshold, reset=cm.reset, refractory=cm.refractory, method=method,
+            threshold=cm.threshold, reset=cm.reset, refractory=cm.refractory,
+            method=_method_object(method),
             namespace={}, name=f"mnsim_{i}")
         values = {b2: _per_neuron(pop.cell.params[name], pop.size) * scale
                   for name, b2, scale in cm.params}
@@ -110,7 +122,7 @@ class Brian2Backend(Backend):
             values["area"] = np.full(pop.size, pop.cell.area_um2 * UM2)
         dt = model.simulation.dt_ms
         for k, stim in enumerate(stimuli):
-            values[f"stim{k}_amp"] = _per_neuron(stim.values["amplitude"], pop.size) * 1e-9
+            values[f"stim{k}_amp"] = _per_neuron(stim.values["amplitude"], pop.size) * NA
             values[f"stim{k}_on"] = step_index(stim.values["start"], dt)
             values[f"stim{k}_off"] = step_index(stim.values["stop"], dt)
         if cm.uses_temperature:
@@ -118,19 +130,14 @@ class Brian2Backend(Backend):
         group.set_states(values, units=False)
         for var, expr in cm.derived_initial.items():
             setattr(group, var, expr)  # a Brian2 expression, evaluated by Brian2's codegen
-        if stimuli:
-            group.run_regularly(stimulus_code(len(stimuli)), when="before_groups",
-                                name=f"mnsim_{i}_stimuli")
         return group, method
 
     # -- run -----------------------------------------------------------------------------------
     def _simulate(self, model: Model) -> RawResults:
-        import brian2
-
         if self._net is None:
             raise SimulationError("the brian2 backend was asked to run before building")
         sim = model.simulation
-        self._net.run(sim.duration_ms * brian2.ms, namespace={})
+        _run(self._net, sim.duration_ms, model)
         spikes = {name: _spike_trains(mon, model.record[name].indices, sim.dt_ms)
                   for name, mon in self._spikes.items()}
         signals = []
@@ -148,6 +155,21 @@ class Brian2Backend(Backend):
         return RawResults(spikes=spikes, signals=signals, integration=self._integration)
 
 
+def _run(net: Any, duration_ms: float, model: Model) -> None:
+    """Run ``net`` (in an empty namespace: nothing leaks in from the caller's frames)."""
+    import brian2
+    from brian2.core.base import BrianObjectException
+
+    try:
+        net.run(duration_ms * brian2.ms, namespace={})
+    except BrianObjectException as err:
+        cause = err.__cause__ if err.__cause__ is not None else err
+        raise SimulationError(
+            f"Brian2 failed on model '{model.name}': {type(cause).__name__}: {cause}. A "
+            f"division by zero or a NaN usually means the integration blew up: try a smaller "
+            f"dt (now {model.simulation.dt_ms:g} ms)") from err
+
+
 def _recordables(pop: Population) -> dict[str, tuple[str, float]]:
     return {name: (b2, scale) for name, b2, scale in CELL_MODELS[pop.cell.type].recordables}
 
@@ -163,6 +185,15 @@ def _method(cm: CellModel, pop: Population) -> str:
         if np.any(np.isclose(params[a], params[b], rtol=1e-6, atol=0.0)):
             return cm.fallback_method
     return cm.method
+
+
+def _method_object(method: str) -> Any:
+    """A Brian2 method name, or the state updater of a method Brian2 does not have."""
+    if method == "exponential_midpoint":
+        from mnsim.backends.brian2.integrator import exponential_midpoint
+
+        return exponential_midpoint
+    return method
 
 
 def _spike_trains(mon: Any, indices: tuple[int, ...], dt_ms: float) -> list[np.ndarray]:

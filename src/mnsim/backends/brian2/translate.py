@@ -6,15 +6,16 @@ scale)`` where ``scale`` is the SI value of one catalogue unit (``cm`` in nF -> 
 farad: 1e-9). Values are set from arrays with ``set_states(..., units=False)``, so no number
 is ever written into code. Recorded values are divided by the same scale.
 
-Every equation set has a parameter ``i_stim`` (amp): the summed step currents, written once
-per time step by the code from :func:`stimulus_code`. For the density-based ``HH_squid`` it
-is divided by the membrane ``area``.
+Every equation set uses ``i_stim`` (amp), the summed step currents, defined by
+:func:`stimulus_equations`. For the density-based ``HH_squid`` it is divided by the membrane
+``area``.
 
 Brian2 is not imported here: this module is plain data.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from mnsim.backends.base import HH_REFERENCE_TEMPERATURE_DEGC
@@ -81,7 +82,6 @@ v_reset : volt (constant)
 v_thresh : volt (constant)
 tau_refrac : second (constant)
 i_offset : amp (constant)
-i_stim : amp
 """
 _CURR_EXP = """
 di_exc/dt = -i_exc/tau_syn_E : amp
@@ -162,13 +162,12 @@ e_rev_leak : volt (constant)
 i_offset : amp/meter**2 (constant)
 area : meter**2 (constant)
 q10 : 1 (constant, shared)
-i_stim : amp
 """
 
 HH_SQUID = CellModel(
     equations=_HH,
     # One crossing of 0 mV is one spike: the neuron stays refractory while v > 0 mV.
-    threshold="v > 0*mV", reset=None, refractory="v > 0*mV", method="exponential_euler",
+    threshold="v > 0*mV", reset=None, refractory="v > 0*mV", method="exponential_midpoint",
     params=(("cm", "c_m", UF_PER_CM2), ("gbar_Na", "gbar_Na", S_PER_CM2),
             ("gbar_K", "gbar_K", S_PER_CM2), ("g_leak", "g_leak", S_PER_CM2),
             ("e_rev_Na", "e_rev_Na", MV), ("e_rev_K", "e_rev_K", MV),
@@ -199,7 +198,6 @@ b : amp (constant)
 tau_w : second (constant)
 tau_refrac : second (constant)
 i_offset : amp (constant)
-i_stim : amp
 """
 
 EIF_COND_EXP_ISFA_ISTA = CellModel(
@@ -224,7 +222,6 @@ b : 1/second (constant)
 c : volt (constant)
 d : volt/second (constant)
 i_offset : amp (constant)
-i_stim : amp
 """
 
 IZHIKEVICH = CellModel(
@@ -258,18 +255,21 @@ def hh_q10(temperature_degC: float | None) -> float:
 
 # -- step currents ---------------------------------------------------------------------------
 def stimulus_equations(n: int) -> str:
-    """Declarations of ``n`` step currents: per-neuron amplitude, shared on/off time steps."""
-    return "".join(f"\nstim{k}_amp : amp (constant)"
-                   f"\nstim{k}_on : integer (constant, shared)"
-                   f"\nstim{k}_off : integer (constant, shared)" for k in range(n))
+    """The ``i_stim`` of ``n`` step currents: per-neuron amplitudes, shared on/off steps.
 
-
-def stimulus_code(n: int) -> str:
-    """Code run at the start of every step: ``i_stim`` is the sum of the currents that are on
-    (``on <= step < off``, compared as integers so that no rounding moves an edge)."""
-    terms = [f"stim{k}_amp*int(t_in_timesteps >= stim{k}_on and t_in_timesteps < stim{k}_off)"
-             for k in range(n)]
-    return "i_stim = " + (" + ".join(terms) if terms else "0*amp")
+    A current is on during the steps ``on <= step < off``, compared as integers so that no
+    rounding moves an edge. ``i_stim`` changes only between steps, so every method (``exact``
+    included, which Brian2 allows because ``t`` does not appear) integrates it exactly; the
+    stages of ``rk4`` see the value of the step, not of the next one.
+    """
+    if n == 0:
+        return "\ni_stim = 0*amp : amp"
+    terms = " + ".join(f"stim{k}_amp*int(t_in_timesteps >= stim{k}_on "
+                       f"and t_in_timesteps < stim{k}_off)" for k in range(n))
+    return f"\ni_stim = {terms} : amp" + "".join(
+        f"\nstim{k}_amp : amp (constant)"
+        f"\nstim{k}_on : integer (constant, shared)"
+        f"\nstim{k}_off : integer (constant, shared)" for k in range(n))
 
 
 def step_index(time_ms: float, dt_ms: float) -> int:
@@ -279,6 +279,4 @@ def step_index(time_ms: float, dt_ms: float) -> int:
     so a current switched at ``time_ms`` acts from the step ``ceil(time/dt - 1/2)``; on the
     grid that is step ``time/dt`` exactly.
     """
-    import math
-
     return math.ceil(time_ms / dt_ms - 0.5 - 1e-9)

@@ -1,0 +1,282 @@
+"""The NEST backend: catalogue cells as NEST point-neuron models (tables in
+:mod:`~mnsim.backends.nest.translate`), step currents as ``step_current_generator`` devices
+(:mod:`~mnsim.backends.nest.stimuli`), recordings from ``multimeter`` and ``spike_recorder``
+devices (:mod:`~mnsim.backends.nest.recording`).
+
+NEST is imported only inside methods. Every NEST call is vectorised over a population
+(``NodeCollection.set`` with one value per neuron, one ``Connect`` call for all generators).
+
+The run is simulated in chunks, and the multimeters are emptied after each, so that memory
+stays bounded when many neurons are sampled every step. It lasts one ``min_delay`` longer than
+the model's duration, because NEST hands a multimeter the samples of the last ``min_delay`` of
+a ``Simulate`` call only during the next one; everything stamped after the duration is
+dropped.
+
+HH cells: ``hh_psc_alpha`` emits its spike at the peak of the action potential (0.24-0.26 ms
+after the 0 mV crossing in ``hh_squid``), so its spike events are not used. Instead ``V_m`` is
+sampled every step (by the same multimeter as the user's ``v`` when that one samples every
+step) and spike times are the upward crossings of 0 mV
+(:class:`~mnsim.backends.nest.recording.CrossingSink`). This costs a sample per neuron and
+step, which NEST converts to Python at roughly 0.1-0.3 us each; chunking bounds the memory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mnsim.backends.base import Backend, Capabilities, RawResults, RawSignal
+from mnsim.backends.nest.recording import CrossingSink, SignalSink, as_array, spike_trains
+from mnsim.backends.nest.stimuli import CurrentPlan, plan_currents
+from mnsim.backends.nest.translate import CELLS
+from mnsim.catalogue import CELL_TYPES
+from mnsim.errors import SimulationError
+from mnsim.spec.model import Model, Population, Recording
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+CHUNK_SAMPLES = 2_000_000  # multimeter samples NEST holds at most between two reads
+GENERATOR_DELAY_MS = 1.0  # delay of current generators (see mnsim.backends.nest.stimuli)
+MAX_RNG_SEED = 2**32 - 2  # NEST wants 1 <= rng_seed < 2**32 - 1
+
+
+def _nest() -> ModuleType:
+    os.environ["PYNEST_QUIET"] = "1"
+    import nest
+
+    return nest
+
+
+@dataclass
+class _Multimeter:
+    device: Any  # nest.NodeCollection
+    samples_per_step: float
+    sinks: list[SignalSink | CrossingSink]
+
+
+@dataclass
+class _Built:
+    """What ``_build`` leaves for ``_simulate``."""
+
+    nodes: dict[str, Any] = field(default_factory=dict)  # population -> NodeCollection
+    # step -> population -> I_e (pA) from that step on, for current changes no generator makes
+    i_e_schedule: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
+    multimeters: list[_Multimeter] = field(default_factory=list)
+    signals: dict[str, SignalSink] = field(default_factory=dict)  # population -> sink
+    spike_recorders: dict[str, tuple[Any, np.ndarray]] = field(default_factory=dict)
+    crossings: dict[str, CrossingSink] = field(default_factory=dict)
+
+
+class NestBackend(Backend):
+    """Runs a model on NEST (``nest-simulator`` 3.x, threads; no MPI)."""
+
+    name = "nest"
+    module = "nest"
+    capabilities = Capabilities(cell_types=frozenset(CELLS),
+                                stimulus_types=frozenset({"step_current"}))
+
+    def version(self) -> str:
+        """NEST's version string."""
+        return str(_nest().__version__)
+
+    def _build(self, model: Model) -> None:
+        nest = _nest()
+        _reset_kernel(nest, model, self.threads)
+        dt = model.simulation.dt_ms
+        plan = plan_currents(model, delay_steps=max(1, round(GENERATOR_DELAY_MS / dt)))
+        built = _Built()
+        for name, pop in model.populations.items():
+            built.nodes[name] = _create(nest, pop, plan)
+        built.i_e_schedule = _i_e_schedule(plan, built.nodes)
+        _connect_generators(nest, plan, built.nodes, dt)
+        for rec in model.record.values():
+            _add_recorders(nest, model, rec, built)
+        self._built = built
+
+    def _simulate(self, model: Model) -> RawResults:
+        nest = _nest()
+        built = self._built
+        dt = model.simulation.dt_ms
+        n_steps = round(model.simulation.duration_ms / dt)
+        total = n_steps + max(1, round(nest.GetKernelStatus("min_delay") / dt))
+        rate = sum(mm.samples_per_step for mm in built.multimeters)
+        chunk = max(1, int(CHUNK_SAMPLES / rate)) if rate else total
+        stops = set(range(chunk, total, chunk)) | {total} | set(built.i_e_schedule)
+        done = 0
+        for stop in sorted(stops):
+            nest.Simulate((stop - done) * dt)
+            done = stop
+            for name, i_e in built.i_e_schedule.get(stop, {}).items():
+                built.nodes[name].set({"I_e": i_e.tolist()})
+            for mm in built.multimeters:
+                events = mm.device.get("events")
+                if stop < total:  # (no need to empty them after the last chunk)
+                    _clear_events(nest, mm.device)
+                for sink in mm.sinks:
+                    sink.add(events)
+        return self._results(model)
+
+    def _results(self, model: Model) -> RawResults:
+        built = self._built
+        spikes = {name: sink.trains() for name, sink in built.crossings.items()}
+        for name, (recorder, ids) in built.spike_recorders.items():
+            spikes[name] = spike_trains(recorder.get("events"), ids,
+                                        model.simulation.duration_ms)
+        signals = []
+        for name, sink in built.signals.items():
+            rec = model.record[name]
+            units = CELL_TYPES[model.populations[name].cell.type].recordables
+            for var, data in sink.data.items():
+                if np.isnan(data).any():
+                    raise SimulationError(f"NEST returned incomplete samples of '{name}.{var}'")
+                signals.append(RawSignal(population=name, variable=var, unit=units[var],
+                                         interval_ms=rec.interval_ms, data=data,
+                                         indices=rec.indices))
+        methods = sorted({CELLS[t].integration for t in model.cell_types})
+        return RawResults(spikes=spikes, signals=signals, integration="; ".join(methods))
+
+
+def _clear_events(nest: ModuleType, device: Any) -> None:
+    """Empty a recorder's memory.
+
+    ``NodeCollection.set`` first reads the device's status to check that it is local, and
+    reading any status converts every stored event to Python (about as long as reading the
+    events themselves). The kernel call that ``set`` ends with is used directly when this NEST
+    has it.
+    """
+    try:
+        nest.ll_api.nestkernel.llapi_set_nc_status(device._datum, [{"n_events": 0}])
+    except AttributeError:  # other NEST internals: the public, slower way
+        device.set([{"n_events": 0}])
+
+
+def _reset_kernel(nest: ModuleType, model: Model, threads: int) -> None:
+    """Reset NEST and set resolution, threads and seed (NEST's seed = model seed + 1)."""
+    nest.ResetKernel()
+    if hasattr(nest, "VerbosityLevel"):
+        nest.verbosity = nest.VerbosityLevel.ERROR
+    else:  # NEST < 3.9
+        nest.set_verbosity("M_ERROR")
+    dt = model.simulation.dt_ms
+    status: dict[str, Any] = {"resolution": dt, "local_num_threads": int(threads),
+                              "rng_seed": model.simulation.seed % MAX_RNG_SEED + 1,
+                              "print_time": False}
+    tics = _tics_per_ms(dt)
+    if tics != 1000:
+        status["tics_per_ms"] = tics
+    nest.SetKernelStatus(status)
+
+
+def _tics_per_ms(dt_ms: float) -> int:
+    """The smallest power-of-ten tic rate (>= NEST's default 1000) that represents ``dt``."""
+    for tics in (10**k for k in range(3, 10)):
+        if abs(dt_ms * tics - round(dt_ms * tics)) < 1e-6:
+            return tics
+    raise SimulationError(f"NEST cannot represent dt = {dt_ms} ms on a grid of tics")
+
+
+def _nest_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Per-neuron arrays as lists, numpy scalars as Python scalars (what NEST's ``set`` takes)."""
+    return {k: v.tolist() if isinstance(v, np.ndarray) else v.item()
+            if isinstance(v, np.generic) else v for k, v in values.items()}
+
+
+def _create(nest: ModuleType, pop: Population, plan: CurrentPlan) -> Any:
+    """Create one population and set its parameters and initial state (vectorised)."""
+    table = CELLS[pop.cell.type]
+    try:
+        params = table.nest_params(pop.cell)
+        initial = table.nest_initial(pop.cell)
+    except (KeyError, ValueError) as exc:
+        raise SimulationError(f"population '{pop.name}': {exc}") from exc
+    if pop.name in plan.i_e_initial:  # step currents that start at 0 ms
+        params["I_e"] = params.get("I_e", 0.0) + plan.i_e_initial[pop.name]
+    nodes = nest.Create(table.model, pop.size)
+    try:
+        nodes.set(_nest_values(params))
+        nodes.set(_nest_values(initial))  # after E_L: NEST keeps V_m relative to E_L
+    except nest.NESTError as exc:
+        raise SimulationError(f"NEST rejected the parameters of population '{pop.name}' "
+                              f"({pop.cell.type} as {table.model}): {exc}") from exc
+    return nodes
+
+
+def _i_e_schedule(plan: CurrentPlan, nodes: dict[str, Any]) -> dict[int, dict[str, np.ndarray]]:
+    """The full ``I_e`` (pA) to set at each step where a current changes too early for a
+    generator (``plan.i_e_changes`` holds the increments)."""
+    schedule: dict[int, dict[str, np.ndarray]] = {}
+    i_e: dict[str, np.ndarray] = {}
+    for step in sorted(plan.i_e_changes):
+        for name, delta in plan.i_e_changes[step].items():
+            if name not in i_e:
+                i_e[name] = as_array(nodes[name].get("I_e"), delta.size)
+            i_e[name] = i_e[name] + delta
+            schedule.setdefault(step, {})[name] = i_e[name]
+    return schedule
+
+
+def _connect_generators(nest: ModuleType, plan: CurrentPlan, nodes: dict[str, Any],
+                        dt_ms: float) -> None:
+    """Create every step_current_generator and connect them all in one call."""
+    if not plan.generators:
+        return
+    gens = nest.Create("step_current_generator", len(plan.generators))
+    gens.set([{"amplitude_times": g.amplitude_times, "amplitude_values": g.amplitude_values}
+              for g in plan.generators])
+    node_ids = {name: np.asarray(nc.tolist(), dtype=np.int64) for name, nc in nodes.items()}
+    pre = np.repeat(np.asarray(gens.tolist(), dtype=np.int64),
+                    [g.targets.size for g in plan.generators])
+    post = np.concatenate([node_ids[g.population][g.targets] for g in plan.generators])
+    delays = np.full(pre.size, plan.delay_steps * dt_ms)
+    nest.Connect(pre, post, "one_to_one", syn_spec={"delay": delays})
+
+
+def _add_recorders(nest: ModuleType, model: Model, rec: Recording, built: _Built) -> None:
+    """Multimeter(s) and spike recorder for one population's recording."""
+    pop = model.populations[rec.population]
+    table = CELLS[pop.cell.type]
+    dt = model.simulation.dt_ms
+    nodes = built.nodes[rec.population]
+    if len(rec.indices) < pop.size:
+        nodes = nodes[list(rec.indices)]
+    ids = np.asarray(nodes.tolist(), dtype=np.int64)
+    by_crossing = "spikes" in rec.variables and table.spike_threshold_mV is not None
+    n_steps = round(model.simulation.duration_ms / dt)
+
+    def crossing_sink() -> CrossingSink:
+        sink = CrossingSink(ids, as_array(nodes.get("V_m"), ids.size),
+                            table.spike_threshold_mV, dt, last_step=n_steps)
+        built.crossings[rec.population] = sink
+        return sink
+
+    def multimeter(record_from: list[str], interval_ms: float,
+                   sinks: list[SignalSink | CrossingSink]) -> None:
+        device = nest.Create("multimeter", params={"interval": interval_ms,
+                                                   "record_from": record_from})
+        nest.Connect(device, nodes)
+        per_step = ids.size * len(record_from) * dt / interval_ms
+        built.multimeters.append(_Multimeter(device, per_step, sinks))
+
+    if rec.signals:
+        variables = {v: (table.recordables[v].nest, table.recordables[v].scale)
+                     for v in rec.signals}
+        record_from = list(dict.fromkeys(name for name, _ in variables.values()))
+        initial = {name: as_array(nodes.get(name), ids.size) for name in record_from}
+        sink = SignalSink(ids, variables, rec.interval_ms,
+                          round(model.simulation.duration_ms / rec.interval_ms), initial)
+        built.signals[rec.population] = sink
+        sinks: list[SignalSink | CrossingSink] = [sink]
+        if by_crossing and round(rec.interval_ms / dt) == 1:  # share the every-step multimeter
+            record_from = list(dict.fromkeys([*record_from, "V_m"]))
+            sinks.append(crossing_sink())
+        multimeter(record_from, rec.interval_ms, sinks)
+    if by_crossing and rec.population not in built.crossings:
+        multimeter(["V_m"], dt, [crossing_sink()])
+    if "spikes" in rec.variables and not by_crossing:
+        recorder = nest.Create("spike_recorder")
+        nest.Connect(nodes, recorder)
+        built.spike_recorders[rec.population] = (recorder, ids)
