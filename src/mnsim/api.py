@@ -12,8 +12,8 @@ from mnsim.spec import Model, load
 if TYPE_CHECKING:
     import neo
 
-    from mnsim.compare import Comparison
-    from mnsim.validate import Validation
+    from mnsim.comparison import Comparison
+    from mnsim.validation import Validation
 
 
 def _model(model: str | Path | Mapping[str, Any] | Model,
@@ -53,10 +53,10 @@ def compare(model: str | Path | Mapping[str, Any] | Model,
             set: Mapping[str, Any] | None = None) -> Comparison:  # noqa: A002
     """Run ``model`` on several backends, each in its own process, and compare them.
 
-    Returns a :class:`~mnsim.compare.Comparison` with the table rows, the Blocks and
+    Returns a :class:`~mnsim.comparison.Comparison` with the table rows, the Blocks and
     ``agree`` (True when every backend matches the first within the model's tolerances).
     """
-    from mnsim.compare import compare_backends
+    from mnsim.comparison import compare_backends
 
     return compare_backends(_model(model, set), backends)
 
@@ -65,7 +65,7 @@ def validate(model: str | Path | Mapping[str, Any] | Model, backend: str = "neur
              set: Mapping[str, Any] | None = None,
              block: neo.Block | None = None) -> Validation:  # noqa: A002
     """Check a model's ``expect:`` entries on one backend (or on a given ``block``)."""
-    from mnsim.validate import check_expectations
+    from mnsim.validation import check_expectations
 
     resolved = _model(model, set)
     return check_expectations(resolved, block if block is not None else run(resolved, backend))

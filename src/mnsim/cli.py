@@ -126,7 +126,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from mnsim.spec import load
-    from mnsim.validate import check_expectations
+    from mnsim.validation import check_expectations
 
     model = load(args.model, set=_overrides(args.set))
     if not model.expect:
@@ -138,7 +138,7 @@ def _validate(args: argparse.Namespace) -> int:
         blocks, errors = {args.backend: run(model, args.backend)}, {}
     else:
         from mnsim.backends import REGISTRY, is_installed
-        from mnsim.compare import run_isolated
+        from mnsim.comparison import run_isolated
 
         blocks, errors = run_isolated(model, [n for n in REGISTRY if is_installed(n)])
     ok = not errors

@@ -1,5 +1,5 @@
 """Run one model on one backend in a process of its own: ``python -m mnsim.worker MODEL.yaml
-BACKEND OUT.pkl``. :mod:`mnsim.compare` starts one per backend, so a crash or a compiled
+BACKEND OUT.pkl``. :mod:`mnsim.comparison` starts one per backend, so a crash or a compiled
 mechanism in one simulator cannot touch another. Exit 0 and a pickled Block on success; exit 3
 and the error on stderr (one line) otherwise."""
 

@@ -9,7 +9,7 @@ from mnsim.analysis import measure
 from mnsim.backends.base import RawResults, RawSignal, _check_raw, upward_crossings
 from mnsim.errors import MnsimError, SimulationError
 from mnsim.results import signal, spiketrains, to_block
-from mnsim.validate import check_expectations
+from mnsim.validation import check_expectations
 
 MODEL = {
     "name": "synthetic",
