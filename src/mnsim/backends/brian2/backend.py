@@ -2,7 +2,14 @@
 
 Brian2 is imported only inside methods. Code is generated for Cython when a compiler works
 (the first build of a model compiles, later builds reuse Brian2's cache under ``~/.cython``),
-else for numpy; ``integration`` says which, and which method each population used.
+else for numpy; ``integration`` says which, and which method each population used. The code
+is generated and compiled in ``_build`` (a run of no steps), so the run time is the
+simulation's.
+
+Recording follows the contract: a ``StateMonitor`` at the ``start`` of each step samples the
+state at t = 0, interval, ... (the first sample is the initial state); a spike, which Brian2
+stamps with the start of the step in which the threshold was crossed, is reported at the end
+of that step.
 """
 
 from __future__ import annotations
@@ -32,7 +39,13 @@ if TYPE_CHECKING:
 
 @cache
 def codegen_target() -> str:
-    """``"cython"`` when Brian2 can compile Cython here, else ``"numpy"`` (checked once)."""
+    """The code-generation target Brian2 is given, chosen once per process.
+
+    Returns
+    -------
+    str
+        ``"cython"`` when Brian2 can compile a Cython extension here, else ``"numpy"``.
+    """
     try:
         from brian2.codegen.runtime.cython_rt import CythonCodeObject
 
@@ -103,7 +116,14 @@ class Brian2Backend(Backend):
         self._integration = "; ".join(methods) + f" (brian2 {target})"
 
     def _population(self, i: int, pop: Population, model: Model) -> tuple[Any, str]:
-        """Create the ``NeuronGroup`` of ``pop`` with its parameters, state and stimuli."""
+        """Create the ``NeuronGroup`` of ``pop``: parameters, initial state, stimuli.
+
+        Returns
+        -------
+        group, method
+            The group (named ``mnsim_<i>``: fixed names keep the compiled code cached) and
+            the integration method it uses.
+        """
         import brian2
 
         cm = CELL_MODELS[pop.cell.type]
@@ -179,7 +199,8 @@ def _per_neuron(value: float | np.ndarray, size: int) -> np.ndarray:
 
 
 def _method(cm: CellModel, pop: Population) -> str:
-    """``cm.method``, unless a pair of :attr:`CellModel.equal_taus` coincide in some neuron."""
+    """``cm.method``, or ``cm.fallback_method`` when a pair of :attr:`CellModel.equal_taus`
+    coincide (to 1e-6) in some neuron: Brian2's symbolic exact solution is 0/0 there."""
     params = pop.cell.params
     for a, b in cm.equal_taus:
         if np.any(np.isclose(params[a], params[b], rtol=1e-6, atol=0.0)):

@@ -247,7 +247,18 @@ CELL_MODELS: dict[str, CellModel] = {
 
 
 def hh_q10(temperature_degC: float | None) -> float:
-    """Rate factor of HH_squid at ``temperature_degC`` (None: the 6.3 degC reference)."""
+    """Rate factor of ``HH_squid``: q10 = 3 per 10 degC from 6.3 degC.
+
+    Parameters
+    ----------
+    temperature_degC
+        The simulation's temperature, or None (the 6.3 degC of the rate functions).
+
+    Returns
+    -------
+    float
+        The factor that multiplies every gate's rates.
+    """
     if temperature_degC is None:
         return 1.0
     return 3.0 ** ((temperature_degC - HH_REFERENCE_TEMPERATURE_DEGC) / 10.0)
@@ -255,12 +266,23 @@ def hh_q10(temperature_degC: float | None) -> float:
 
 # -- step currents ---------------------------------------------------------------------------
 def stimulus_equations(n: int) -> str:
-    """The ``i_stim`` of ``n`` step currents: per-neuron amplitudes, shared on/off steps.
+    """Brian2 equations of ``i_stim``, the sum of ``n`` step currents.
 
-    A current is on during the steps ``on <= step < off``, compared as integers so that no
-    rounding moves an edge. ``i_stim`` changes only between steps, so every method (``exact``
-    included, which Brian2 allows because ``t`` does not appear) integrates it exactly; the
-    stages of ``rk4`` see the value of the step, not of the next one.
+    Current ``k`` has a per-neuron amplitude ``stim{k}_amp`` and is on during the time steps
+    ``stim{k}_on <= step < stim{k}_off`` (shared integers compared with Brian2's
+    ``t_in_timesteps``, so no rounding can move an edge). ``i_stim`` is constant within a
+    step, and every method sees it so: ``exact`` accepts it (``t`` does not appear) and the
+    later stages of ``rk4`` see the value of the current step, not of the next one.
+
+    Parameters
+    ----------
+    n
+        Number of step currents that target the population.
+
+    Returns
+    -------
+    str
+        Lines to append to a cell model's equations.
     """
     if n == 0:
         return "\ni_stim = 0*amp : amp"
@@ -273,10 +295,21 @@ def stimulus_equations(n: int) -> str:
 
 
 def step_index(time_ms: float, dt_ms: float) -> int:
-    """The first time step whose midpoint is at or after ``time_ms``.
+    """The first time step during which a current switched at ``time_ms`` acts.
 
     NEURON's IClamp is evaluated at the middle of each step (on for del <= t < del + dur),
-    so a current switched at ``time_ms`` acts from the step ``ceil(time/dt - 1/2)``; on the
-    grid that is step ``time/dt`` exactly.
+    so the switch acts from the first step whose midpoint is at or after ``time_ms``: step
+    ``ceil(time/dt - 1/2)``, which on the grid is ``time/dt`` exactly (a current on from
+    10 ms acts from the step that starts at 10 ms, as in NEURON and NEST).
+
+    Parameters
+    ----------
+    time_ms, dt_ms
+        The switching time and the time step, in ms.
+
+    Returns
+    -------
+    int
+        A step number, compared with Brian2's ``t_in_timesteps``.
     """
     return math.ceil(time_ms / dt_ms - 0.5 - 1e-9)
