@@ -150,3 +150,18 @@ def test_expectation_errors(tmp_path):
     text = GOOD + "expect:\n  - {measure: isi_rate, population: cells, value: 3 Hz}\n"
     with pytest.raises(SpecError, match="'value' needs a 'tolerance'"):
         load_text(tmp_path, text)
+
+
+def test_parameter_bounds(tmp_path):
+    e = error(tmp_path, "tau_m: 20 ms", "tau_m: 0 ms")
+    assert e.field == "populations.cells.cell.params.tau_m"
+    assert "tau_m must be above zero, got '0 ms'" in str(e)
+    e = error(tmp_path, "tau_m: 20 ms", "tau_refrac: -1 ms")
+    assert "tau_refrac must be >= 0, got '-1 ms'" in str(e)
+
+
+def test_stimulus_times_on_the_time_grid(tmp_path):
+    e = error(tmp_path, "amplitude: [0.3 nA, 0.5 nA, 1.0 nA]}",
+              "amplitude: 1 nA, start: 10.05 ms}")
+    assert e.field == "stimuli.drive.start"
+    assert "start (10.05 ms) must lie on the time grid (a whole number of dt = 0.1 ms)" in str(e)

@@ -1,7 +1,7 @@
 import pytest
 
 from mnsim.errors import UnitError
-from mnsim.units import dims_of, dimension_name, to_unit
+from mnsim.units import dimension_name, dims_of, to_unit
 
 
 @pytest.mark.parametrize("text, unit, expected", [

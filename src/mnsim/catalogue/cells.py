@@ -22,6 +22,7 @@ class Param:
     unit: str
     default: str
     doc: str = ""
+    bound: str = ""  # "positive" (> 0) or "nonnegative" (>= 0); checked when a model loads
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,17 @@ class CellType:
 
 
 _SYN = (
-    Param("tau_syn_E", "ms", "5 ms", "decay time of excitatory synaptic current/conductance"),
-    Param("tau_syn_I", "ms", "5 ms", "decay time of inhibitory synaptic current/conductance"),
+    Param("tau_syn_E", "ms", "5 ms", "decay time of excitatory synaptic current/conductance", bound="positive"),
+    Param("tau_syn_I", "ms", "5 ms", "decay time of inhibitory synaptic current/conductance", bound="positive"),
 )
 _LIF = (
-    Param("cm", "nF", "1 nF", "membrane capacitance"),
-    Param("tau_m", "ms", "20 ms", "membrane time constant"),
+    Param("cm", "nF", "1 nF", "membrane capacitance", bound="positive"),
+    Param("tau_m", "ms", "20 ms", "membrane time constant", bound="positive"),
     Param("v_rest", "mV", "-65 mV", "resting potential"),
     Param("v_reset", "mV", "-65 mV", "reset potential after a spike"),
     Param("v_thresh", "mV", "-50 mV", "spike threshold"),
-    Param("tau_refrac", "ms", "0.1 ms", "refractory period (v clamped at v_reset)"),
+    Param("tau_refrac", "ms", "0.1 ms", "refractory period (v clamped at v_reset)",
+          bound="nonnegative"),
     Param("i_offset", "nA", "0 nA", "constant injected current"),
 )
 _COND = (
@@ -70,10 +72,10 @@ HH_SQUID = CellType(
     doc="Hodgkin & Huxley (1952) squid axon membrane, one isopotential compartment of a given "
         "area; parameters are densities. NEURON's hh, NEST's hh_psc_alpha.",
     params=(
-        Param("cm", "uF/cm2", "1 uF/cm2", "specific membrane capacitance"),
-        Param("gbar_Na", "S/cm2", "0.12 S/cm2", "maximal sodium conductance density"),
-        Param("gbar_K", "S/cm2", "0.036 S/cm2", "maximal potassium conductance density"),
-        Param("g_leak", "S/cm2", "0.0003 S/cm2", "leak conductance density"),
+        Param("cm", "uF/cm2", "1 uF/cm2", "specific membrane capacitance", bound="positive"),
+        Param("gbar_Na", "S/cm2", "0.12 S/cm2", "maximal sodium conductance density", bound="nonnegative"),
+        Param("gbar_K", "S/cm2", "0.036 S/cm2", "maximal potassium conductance density", bound="nonnegative"),
+        Param("g_leak", "S/cm2", "0.0003 S/cm2", "leak conductance density", bound="nonnegative"),
         Param("e_rev_Na", "mV", "50 mV", "sodium reversal potential"),
         Param("e_rev_K", "mV", "-77 mV", "potassium reversal potential"),
         Param("e_rev_leak", "mV", "-54.3 mV", "leak reversal potential"),
@@ -106,17 +108,19 @@ EIF_COND_EXP_ISFA_ISTA = CellType(
     doc="Adaptive exponential integrate-and-fire neuron (AdEx; Brette & Gerstner 2005) with "
         "spike-frequency adaptation (a, b) and exponential synaptic conductances.",
     params=(
-        Param("cm", "nF", "0.281 nF", "membrane capacitance"),
-        Param("tau_m", "ms", "9.3667 ms", "membrane time constant (cm / g_leak)"),
+        Param("cm", "nF", "0.281 nF", "membrane capacitance", bound="positive"),
+        Param("tau_m", "ms", "9.3667 ms", "membrane time constant (cm / g_leak)",
+              bound="positive"),
         Param("v_rest", "mV", "-70.6 mV", "leak reversal potential"),
         Param("v_reset", "mV", "-70.6 mV", "reset potential after a spike"),
         Param("v_thresh", "mV", "-50.4 mV", "threshold of the exponential term (V_T)"),
         Param("v_spike", "mV", "-40 mV", "spike detection: v is reset when it reaches v_spike"),
-        Param("delta_T", "mV", "2 mV", "slope factor of the exponential term"),
+        Param("delta_T", "mV", "2 mV", "slope factor of the exponential term", bound="positive"),
         Param("a", "nS", "4 nS", "subthreshold adaptation conductance"),
         Param("b", "nA", "0.0805 nA", "spike-triggered adaptation increment"),
-        Param("tau_w", "ms", "144 ms", "adaptation time constant"),
-        Param("tau_refrac", "ms", "0.1 ms", "refractory period (v clamped at v_reset)"),
+        Param("tau_w", "ms", "144 ms", "adaptation time constant", bound="positive"),
+        Param("tau_refrac", "ms", "0.1 ms", "refractory period (v clamped at v_reset)",
+          bound="nonnegative"),
         Param("i_offset", "nA", "0 nA", "constant injected current"),
     ) + _SYN + (
         Param("e_rev_E", "mV", "0 mV", "excitatory reversal potential"),

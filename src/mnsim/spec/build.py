@@ -128,6 +128,11 @@ def _values(ctype: CellType, declared: tuple, raw: Any, size: int, path: Path,
     for p in declared:
         if p.name in raw:
             values[p.name] = ctx.per_neuron(raw[p.name], p.unit, size, path + (p.name,))
+            low = np.min(values[p.name])
+            if (p.bound == "positive" and low <= 0) or (p.bound == "nonnegative" and low < 0):
+                ctx.fail(path + (p.name,), f"{p.name} must be "
+                                           f"{'above zero' if p.bound == 'positive' else '>= 0'}"
+                                           f", got {raw[p.name]!r}")
         elif p.default in params:
             values[p.name] = params[p.default]
         else:
@@ -161,6 +166,11 @@ def _stimulus(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulati
             values[key] = _current(given, pop, path + (key,), ctx)
         else:
             values[key] = ctx.quantity(given, unit, path + (key,))
+    for key in ("start", "stop"):
+        steps = values.get(key, 0.0) / sim.dt_ms
+        if key in raw and abs(steps - round(steps)) > 1e-6:
+            ctx.fail(path + (key,), f"{key} ({raw[key]}) must lie on the time grid (a whole "
+                                    f"number of dt = {sim.dt_ms:g} ms)")
     if "start" in values and not 0 <= values["start"] < values["stop"]:
         ctx.fail(path + ("start",), f"expected 0 <= start < stop, got start {values['start']} "
                                     f"ms, stop {values['stop']} ms")
