@@ -47,8 +47,10 @@ class CellType:
 
 
 _SYN = (
-    Param("tau_syn_E", "ms", "5 ms", "decay time of excitatory synaptic current/conductance", bound="positive"),
-    Param("tau_syn_I", "ms", "5 ms", "decay time of inhibitory synaptic current/conductance", bound="positive"),
+    Param("tau_syn_E", "ms", "5 ms", "decay of excitatory synaptic current/conductance",
+          bound="positive"),
+    Param("tau_syn_I", "ms", "5 ms", "decay of inhibitory synaptic current/conductance",
+          bound="positive"),
 )
 _LIF = (
     Param("cm", "nF", "1 nF", "membrane capacitance", bound="positive"),
@@ -73,8 +75,10 @@ HH_SQUID = CellType(
         "area; parameters are densities. NEURON's hh, NEST's hh_psc_alpha.",
     params=(
         Param("cm", "uF/cm2", "1 uF/cm2", "specific membrane capacitance", bound="positive"),
-        Param("gbar_Na", "S/cm2", "0.12 S/cm2", "maximal sodium conductance density", bound="nonnegative"),
-        Param("gbar_K", "S/cm2", "0.036 S/cm2", "maximal potassium conductance density", bound="nonnegative"),
+        Param("gbar_Na", "S/cm2", "0.12 S/cm2", "maximal sodium conductance density",
+              bound="nonnegative"),
+        Param("gbar_K", "S/cm2", "0.036 S/cm2", "maximal potassium conductance density",
+              bound="nonnegative"),
         Param("g_leak", "S/cm2", "0.0003 S/cm2", "leak conductance density", bound="nonnegative"),
         Param("e_rev_Na", "mV", "50 mV", "sodium reversal potential"),
         Param("e_rev_K", "mV", "-77 mV", "potassium reversal potential"),
