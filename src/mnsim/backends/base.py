@@ -123,13 +123,14 @@ class Backend(ABC):
         from mnsim.results import to_block
 
         self.check(model)
+        version = self.version()  # imports the simulator: build time is the model's own
         t0 = time.perf_counter()
         self._build(model)
         t1 = time.perf_counter()
         raw = self._simulate(model)
         t2 = time.perf_counter()
         _check_raw(raw, model, self.name)
-        return to_block(raw, model, backend=self.name, backend_version=self.version(),
+        return to_block(raw, model, backend=self.name, backend_version=version,
                         build_time_s=t1 - t0, run_time_s=t2 - t1)
 
 
