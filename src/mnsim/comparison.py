@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from mnsim.spec.model import Model, Tolerances
 
 COLUMNS = ("backend", "population", "spikes", "mean rate (Hz)", "first spike (ms)",
-           "max |dt| spikes (ms)", "v RMSE (mV)", "build (s)", "run (s)", "status")
+           "max spike shift (ms)", "v RMSE (mV)", "build (s)", "run (s)", "status")
 
 
 @dataclass

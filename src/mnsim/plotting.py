@@ -27,31 +27,46 @@ def _pyplot():
 
 
 def plot_traces(blocks: Mapping[str, neo.Block], model: Model, path: str | Path) -> Path:
-    """Overlay the ``v`` traces of each backend, one panel per population (first neurons)."""
+    """Overlay the ``v`` traces of each backend (one colour per backend, one line style per
+    neuron, first neurons only), and below each population the difference from the first
+    backend, where agreement or a drift is visible even when the traces cover each other."""
     plt = _pyplot()
     pops = [p for p, rec in model.record.items() if "v" in rec.variables]
-    fig, axes = plt.subplots(max(len(pops), 1), 1, figsize=(9, 3 * max(len(pops), 1)),
-                             squeeze=False, sharex=True)
-    for ax, pop in zip(axes[:, 0], pops):
-        for (name, block), style in zip(blocks.items(), _STYLES):
-            sig = signal(block, pop, "v")
+    rows = max(2 * len(pops), 1)
+    fig, axes = plt.subplots(rows, 1, figsize=(9, 2.4 * rows), squeeze=False, sharex=True,
+                             gridspec_kw={"height_ratios": [3, 1.4] * len(pops) or [1]})
+    names = list(blocks)
+    for k, pop in enumerate(pops):
+        top, bottom = axes[2 * k, 0], axes[2 * k + 1, 0]
+        ref = signal(blocks[names[0]], pop, "v")
+        for b, name in enumerate(names):
+            sig = signal(blocks[name], pop, "v")
             if sig is None:
                 continue
             times = sig.times.rescale("ms").magnitude
             values = sig.rescale("mV").magnitude
             for ch in range(min(values.shape[1], MAX_TRACES)):
                 idx = sig.array_annotations["index"][ch]
-                ax.plot(times, values[:, ch], style, lw=1,
-                        color=f"C{ch}", label=f"{name} [{idx}]")
-        ax.set_ylabel(f"{pop}.v (mV)")
-        ax.legend(fontsize="small", ncol=len(blocks), loc="upper right")
+                top.plot(times, values[:, ch], _STYLES[ch % len(_STYLES)], lw=1.6 - 0.4 * b,
+                         color=f"C{b}", alpha=0.85, label=f"{name} [{idx}]")
+                if b and ref is not None:
+                    n = min(len(values), len(ref))
+                    bottom.plot(times[:n], values[:n, ch] - ref.rescale("mV").magnitude[:n, ch],
+                                _STYLES[ch % len(_STYLES)], lw=1, color=f"C{b}")
+        top.set_ylabel(f"{pop}.v (mV)")
+        top.legend(fontsize="small", ncol=len(names), loc="upper right")
+        bottom.axhline(0, color="0.6", lw=0.8)
+        bottom.set_ylabel(f"minus {names[0]}\n(mV)")
     axes[-1, 0].set_xlabel("time (ms)")
     fig.suptitle(f"{model.name}: membrane potential by backend")
     return _save(fig, path)
 
 
 def plot_raster(blocks: Mapping[str, neo.Block], model: Model, path: str | Path) -> Path:
-    """One raster per backend, populations stacked."""
+    """One raster per backend (rows: recorded neurons, populations stacked and coloured)."""
+    import numpy as np
+    from matplotlib.ticker import MaxNLocator
+
     plt = _pyplot()
     fig, axes = plt.subplots(len(blocks), 1, figsize=(9, 1.2 + 1.5 * len(blocks)),
                              squeeze=False, sharex=True)
@@ -61,12 +76,16 @@ def plot_raster(blocks: Mapping[str, neo.Block], model: Model, path: str | Path)
             if "spikes" not in rec.variables:
                 continue
             trains = spiketrains(block, pop)
-            for row, st in enumerate(trains):
-                ax.plot(st.rescale("ms").magnitude, [offset + row] * len(st), "|",
-                        color=f"C{k}", ms=6)
+            times = [st.rescale("ms").magnitude for st in trains]
+            rows = [np.full(len(t), offset + r) for r, t in enumerate(times)]
+            if times:
+                ax.scatter(np.concatenate(times), np.concatenate(rows), marker="|", s=60,
+                           color=f"C{k}", label=pop)
             offset += len(trains)
-        ax.set_ylabel(name)
-        ax.set_ylim(-1, max(offset, 1))
+        ax.set_ylabel(f"{name}\nindex")
+        ax.set_ylim(-0.5, max(offset, 1) - 0.5)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0, 0].legend(fontsize="small", loc="upper right")
     axes[-1, 0].set_xlabel("time (ms)")
     axes[-1, 0].set_xlim(0, model.simulation.duration_ms)
     fig.suptitle(f"{model.name}: spikes by backend")
