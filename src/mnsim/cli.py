@@ -137,10 +137,12 @@ def _validate(args: argparse.Namespace) -> int:
 
         blocks, errors = {args.backend: run(model, args.backend)}, {}
     else:
-        from mnsim.backends import REGISTRY, is_installed
-        from mnsim.comparison import run_isolated
+        from mnsim.comparison import run_isolated, runnable_backends
 
-        blocks, errors = run_isolated(model, [n for n in REGISTRY if is_installed(n)])
+        names, skipped = runnable_backends(model)
+        for name, why in skipped.items():
+            print(f"{model.name} on {name}: skipped: {why}")
+        blocks, errors = run_isolated(model, names)
     ok = not errors
     for block in blocks.values():
         report = check_expectations(model, block)

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnsim.analysis import measure
-from mnsim.backends import REGISTRY, is_installed
-from mnsim.errors import BackendUnavailableError
+from mnsim.backends import REGISTRY, backend_class, is_installed
+from mnsim.errors import BackendUnavailableError, CapabilityError
 from mnsim.results import load as load_block
 from mnsim.results import save as save_block
 from mnsim.results import signal
@@ -61,6 +61,7 @@ class Comparison:
     rows: list[Row]
     blocks: dict[str, neo.Block] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # backend -> why (capabilities)
 
     @property
     def agree(self) -> bool:
@@ -83,7 +84,8 @@ class Comparison:
         return (f"{self.model.name}: backends {verdict} (reference {self.backends[0]}; "
                 f"tolerances: spike count ±{tol.spike_count}, spike time "
                 f"{tol.spike_time_ms:g} ms, rate {tol.rate_relative * 100:g} %"
-                + (f", v RMSE {tol.v_rmse_mV:g} mV" if tol.v_rmse_mV is not None else "") + ")")
+                + (f", v RMSE {tol.v_rmse_mV:g} mV" if tol.v_rmse_mV is not None else "") + ")"
+                + "".join(f"\n  {name} skipped: {why}" for name, why in self.skipped.items()))
 
     def write_report(self, directory: str | Path) -> Path:
         """Write table.md, table.csv, traces.png, raster.png and one Block per backend."""
@@ -106,19 +108,44 @@ class Comparison:
 
 
 def compare_backends(model: Model, backends: Sequence[str] | None = None) -> Comparison:
-    """Run ``model`` on each backend (default: every installed one) in a fresh process."""
-    names = list(backends) if backends else [n for n in REGISTRY if is_installed(n)]
-    for name in names:
-        if name not in REGISTRY:
-            raise BackendUnavailableError(f"unknown backend '{name}'; known: "
-                                          f"{', '.join(REGISTRY)}")
-    if not names:
-        raise BackendUnavailableError("no backend is installed; install neuron, brian2 or "
-                                      "nest-simulator")
+    """Run ``model`` on each backend in a fresh process.
+
+    By default every installed backend that declares what the model needs (a backend that
+    does not is listed in ``skipped`` with the reason); backends named explicitly are all run,
+    and one that cannot run the model is an error row.
+    """
+    if backends:
+        names, skipped = list(backends), {}
+        for name in names:
+            if name not in REGISTRY:
+                raise BackendUnavailableError(f"unknown backend '{name}'; known: "
+                                              f"{', '.join(REGISTRY)}")
+    else:
+        names, skipped = runnable_backends(model)
     blocks, errors = run_isolated(model, names)
-    comparison = Comparison(model=model, backends=names, rows=[], blocks=blocks, errors=errors)
+    comparison = Comparison(model=model, backends=names, rows=[], blocks=blocks, errors=errors,
+                            skipped=skipped)
     comparison.rows = _rows(comparison)
     return comparison
+
+
+def runnable_backends(model: Model) -> tuple[list[str], dict[str, str]]:
+    """The installed backends that declare what ``model`` needs, and why the others are left
+    out (read from capabilities: no simulator is imported)."""
+    names, skipped = [], {}
+    for name in REGISTRY:
+        if not is_installed(name):
+            skipped[name] = f"{REGISTRY[name][0]} is not installed"
+            continue
+        try:
+            backend_class(name)().check(model)
+            names.append(name)
+        except CapabilityError as exc:
+            skipped[name] = str(exc)
+    if not names:
+        raise BackendUnavailableError("no installed backend can run this model: "
+                                      + "; ".join(skipped.values()))
+    return names, skipped
 
 
 def run_isolated(model: Model, names: Sequence[str]) -> tuple[dict[str, neo.Block],
