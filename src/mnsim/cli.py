@@ -27,6 +27,9 @@ def _overrides(pairs: Sequence[str] | None) -> dict[str, str]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mnsim", description="Run one neuron or circuit "
                                      "model on NEURON, Brian2 or NEST and compare them.")
+    from mnsim import __version__
+
+    parser.add_argument("--version", action="version", version=f"mnsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("list", help="backends (installed? what they support) and shipped models")

@@ -5,6 +5,7 @@ the first backend, build and run time, and whether it agrees within the model's 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from mnsim.errors import BackendUnavailableError, CapabilityError
 from mnsim.results import load as load_block
 from mnsim.results import save as save_block
 from mnsim.results import signal
+from mnsim.spec.yamlio import write_atomic
 
 if TYPE_CHECKING:
     import neo
@@ -93,12 +95,12 @@ class Comparison:
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "table.md").write_text(f"{self.summary()}\n\n{self.table(markdown=True)}\n",
-                                      encoding="utf-8")
-        with open(out / "table.csv", "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            writer.writerows(r.cells() for r in self.rows)
+        write_atomic(out / "table.md", f"{self.summary()}\n\n{self.table(markdown=True)}\n")
+        rows = io.StringIO()
+        writer = csv.writer(rows)
+        writer.writerow(COLUMNS)
+        writer.writerows(r.cells() for r in self.rows)
+        write_atomic(out / "table.csv", rows.getvalue())
         for name, block in self.blocks.items():
             save_block(block, out / f"{name}.pkl")
         if self.blocks:
