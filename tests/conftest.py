@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from pathlib import Path
 
 import pytest
 
 SIMULATORS = {"neuron": "neuron", "brian2": "brian2", "nest": "nest"}
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_MORPHOLOGIES = ROOT.parent / "shared" / "morphologies"
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 

@@ -24,6 +24,12 @@ def _overrides(pairs: Sequence[str] | None) -> dict[str, str]:
     return result
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got '{text}'")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mnsim", description="Run one neuron or circuit "
                                      "model on NEURON, Brian2 or NEST and compare them.")
@@ -42,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a model on one backend")
     model_args(run)
     run.add_argument("--backend", "-b", default="neuron", help="neuron, brian2 or nest")
-    run.add_argument("--threads", type=int, default=1, help="threads (NEST)")
+    run.add_argument("--threads", type=_positive_int, default=1, help="threads (NEST)")
     run.add_argument("-o", "--output", help="save the Neo Block (.nix or .pkl)")
     run.add_argument("--plot", help="save a figure of the recorded signals (.png)")
 
@@ -71,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mnsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -79,7 +88,7 @@ def _list(args: argparse.Namespace) -> int:
 
     print("backends:")
     for info in backends():
-        state = "installed" if info.installed else f"not installed (pip install {info.simulator})"
+        state = "installed" if info.installed else f"not installed (no module {info.simulator})"
         print(f"  {info.name:<7} {state}")
         print(f"          cells: {', '.join(info.cell_types)}")
         print(f"          stimuli: {', '.join(info.stimulus_types)}"
@@ -91,13 +100,17 @@ def _list(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from mnsim.analysis import measure
     from mnsim.api import run, save
+    from mnsim.plotting import FIGURE_FORMATS
+    from mnsim.results import FORMATS
     from mnsim.spec import load
 
+    _check_suffix(args.output, FORMATS, "results")
+    _check_suffix(args.plot, FIGURE_FORMATS, "figure")
     model = load(args.model, set=_overrides(args.set))
     block = run(model, args.backend, threads=args.threads)
     ann = block.annotations
     print(f"{model.name} on {ann['backend']} {ann['backend_version']}: build "
-          f"{ann['build_time_s']:.2f} s, run {ann['run_time_s']:.2f} s ({ann['integration']})")
+          f"{ann['build_time_s']:.3g} s, run {ann['run_time_s']:.3g} s ({ann['integration']})")
     for pop, rec in model.record.items():
         if "spikes" in rec.variables:
             counts = measure("spike_count", block, pop)
@@ -111,6 +124,16 @@ def _run(args: argparse.Namespace) -> int:
 
         print(f"  plotted {plot_run(block, model, args.plot)}")
     return 0
+
+
+def _check_suffix(path: str | None, formats, what: str) -> None:
+    """Refuse an output name before a run, not after it."""
+    from pathlib import Path
+
+    from mnsim.errors import MnsimError
+
+    if path and Path(path).suffix not in formats:
+        raise MnsimError(f"cannot save {what} as '{path}': use one of {', '.join(formats)}")
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import numpy as np
 
 from mnsim.analysis import measure
 from mnsim.backends import REGISTRY, backend_class, is_installed
-from mnsim.errors import BackendUnavailableError, CapabilityError
+from mnsim.errors import BackendUnavailableError, CapabilityError, MnsimError
 from mnsim.results import load as load_block
 from mnsim.results import save as save_block
 from mnsim.results import signal
@@ -66,6 +66,11 @@ class Comparison:
     skipped: dict[str, str] = field(default_factory=dict)  # backend -> why (capabilities)
 
     @property
+    def reference(self) -> str | None:
+        """The backend the others are compared with: the first that ran."""
+        return next((n for n in self.backends if n in self.blocks), None)
+
+    @property
     def agree(self) -> bool:
         """True when every backend ran and agrees with the first within the tolerances."""
         return not self.errors and all(r.status in ("reference", "agrees") for r in self.rows)
@@ -83,7 +88,7 @@ class Comparison:
     def summary(self) -> str:
         tol = self.model.tolerances
         verdict = "agree" if self.agree else "DO NOT agree"
-        return (f"{self.model.name}: backends {verdict} (reference {self.backends[0]}; "
+        return (f"{self.model.name}: backends {verdict} (reference {self.reference}; "
                 f"tolerances: spike count ±{tol.spike_count}, spike time "
                 f"{tol.spike_time_ms:g} ms, rate {tol.rate_relative * 100:g} %"
                 + (f", v RMSE {tol.v_rmse_mV:g} mV" if tol.v_rmse_mV is not None else "") + ")"
@@ -94,7 +99,11 @@ class Comparison:
         from mnsim.plotting import plot_raster, plot_traces
 
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MnsimError(f"cannot write the report to '{out}': {exc.strerror or exc}; "
+                             f"give a directory") from None
         write_atomic(out / "table.md", f"{self.summary()}\n\n{self.table(markdown=True)}\n")
         rows = io.StringIO()
         writer = csv.writer(rows)
@@ -137,7 +146,7 @@ def runnable_backends(model: Model) -> tuple[list[str], dict[str, str]]:
     names, skipped = [], {}
     for name in REGISTRY:
         if not is_installed(name):
-            skipped[name] = f"{REGISTRY[name][0]} is not installed"
+            skipped[name] = f"its simulator ({backend_class(name).module}) is not installed"
             continue
         try:
             backend_class(name)().check(model)
@@ -174,7 +183,7 @@ def run_isolated(model: Model, names: Sequence[str]) -> tuple[dict[str, neo.Bloc
 
 def _rows(comparison: Comparison) -> list[Row]:
     model, blocks = comparison.model, comparison.blocks
-    ref_name = next((n for n in comparison.backends if n in blocks), None)
+    ref_name = comparison.reference
     rows = []
     for name in comparison.backends:
         for pop, rec in model.record.items():

@@ -61,9 +61,5 @@ class BackendUnavailableError(MnsimError):
     """A backend's simulator is not installed or cannot be imported; lists those that are."""
 
 
-class MorphologyError(MnsimError):
-    """A morphology file cannot be loaded as it is; names the file and the point or line."""
-
-
 class SimulationError(MnsimError):
     """A simulator failed while building or running a model, or returned malformed results."""

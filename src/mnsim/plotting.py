@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mnsim.errors import MnsimError
 from mnsim.results import signal, spiketrains
 
 if TYPE_CHECKING:
@@ -111,17 +112,30 @@ def plot_run(block: neo.Block, model: Model, path: str | Path) -> Path:
     return _save(fig, path)
 
 
+FIGURE_FORMATS = (".png", ".pdf", ".svg")
+
+
 def _save(fig, path: str | Path) -> Path:
+    import matplotlib.pyplot as plt
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix not in FIGURE_FORMATS:
+        plt.close(fig)
+        raise MnsimError(f"cannot save a figure as '{path}': use one of "
+                         f"{', '.join(FIGURE_FORMATS)}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        plt.close(fig)
+        raise MnsimError(f"cannot write the figure '{path}': {exc.strerror or exc}") from None
     fig.tight_layout()
     tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
     try:
         fig.savefig(tmp, dpi=110)
         os.replace(tmp, path)  # a figure is whole or absent, never half-written
+    except OSError as exc:
+        raise MnsimError(f"cannot write the figure '{path}': {exc.strerror or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+        plt.close(fig)
     return path

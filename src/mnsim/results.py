@@ -89,8 +89,12 @@ def save(block: neo.Block, path: str | Path) -> Path:
     if path.suffix not in FORMATS:
         raise MnsimError(f"cannot save results to '{path}': unknown extension "
                          f"'{path.suffix}'; use one of {', '.join(FORMATS)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.",
+                                        suffix=path.suffix)
+    except OSError as exc:
+        raise MnsimError(f"cannot write results to '{path}': {exc.strerror or exc}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:

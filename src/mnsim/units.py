@@ -151,6 +151,8 @@ def to_unit(text: object, unit: str) -> float:
     6.3
     """
     value, given = _split(text)
+    if not math.isfinite(value):
+        raise UnitError(f"expected a finite number, got {text!r}")
     if unit == "degC":
         return _temperature(value, given, text)
     target_scale, target_dims = parse_unit(unit)

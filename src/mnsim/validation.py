@@ -43,7 +43,8 @@ class Validation:
         """A plain-text table: measure, neuron, expected, got, PASS/FAIL."""
         rows = [("measure", "neuron", "expected", "got", "result")]
         for c in self.checks:
-            got = "n/a" if np.isnan(c.got) else f"{c.got:.6g} {c.unit}".replace(" 1", "")
+            unit = "" if c.unit == "1" else f" {c.unit}"
+            got = "n/a" if np.isnan(c.got) else f"{c.got:.6g}{unit}"
             rows.append((c.measure, f"{c.population}[{c.index}]", c.expected, got,
                          "pass" if c.passed else "FAIL"))
         widths = [max(len(r[i]) for r in rows) for i in range(5)]

@@ -95,3 +95,14 @@ def test_capability_error_is_a_user_error(backend):
         assert "supported by: neuron, brian2" in out.stderr
     else:
         assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "hh_squid", "--threads", "0"], "expected a whole number >= 1, got '0'"),
+    (["run", "hh_squid", "-o", "out.h5"], "cannot save results as 'out.h5': use one of .nix, .pkl"),
+    (["run", "hh_squid", "--plot", "out.xyz"], "cannot save figure as 'out.xyz'"),
+])
+def test_bad_arguments_are_refused_before_running(tmp_path, args, message):
+    out = mnsim(*args, cwd=tmp_path)
+    assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
+    assert not list(tmp_path.iterdir())

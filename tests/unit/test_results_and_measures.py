@@ -6,7 +6,7 @@ import pytest
 
 import mnsim
 from mnsim.analysis import measure
-from mnsim.backends.base import RawResults, RawSignal, _check_raw, upward_crossings
+from mnsim.backends.base import RawResults, RawSignal, _check_raw
 from mnsim.errors import MnsimError, SimulationError
 from mnsim.results import signal, spiketrains, to_block
 from mnsim.validation import check_expectations
@@ -115,8 +115,3 @@ def test_save_refuses_unknown_format(model, tmp_path):
     with pytest.raises(MnsimError, match="unknown extension '.csv'; use one of .nix, .pkl"):
         mnsim.save(synthetic(model), tmp_path / "x.csv")
     assert not list(tmp_path.iterdir())
-
-
-def test_upward_crossings_are_step_ends():
-    v = np.array([-70, -10, 5, 20, -30, -1, 0.5, 3])
-    assert list(upward_crossings(v, 0.0, 0.1, 0.0)) == pytest.approx([0.2, 0.6])

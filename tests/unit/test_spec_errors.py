@@ -165,3 +165,58 @@ def test_stimulus_times_on_the_time_grid(tmp_path):
               "amplitude: 1 nA, start: 10.05 ms}")
     assert e.field == "stimuli.drive.start"
     assert "start (10.05 ms) must lie on the time grid (a whole number of dt = 0.1 ms)" in str(e)
+
+
+@pytest.mark.parametrize("old, new, field, message", [
+    ("v_thresh: -50 mV}", "v_thresh: -50 mV, v_reset: -45 mV}",
+     "populations.cells.cell.params.v_reset",
+     "IF_curr_exp needs v_reset below v_thresh (-50 mV); got v_reset = -45 mV"),
+    ("params: {tau_m", "initial: {v: -40 mV}\n      params: {tau_m",
+     "populations.cells.cell.initial.v",
+     "IF_curr_exp needs v below v_thresh (-50 mV); got v = -40 mV"),
+    ("tau_m: 20 ms", "tau_refrac: 0.25 ms", "populations.cells.cell.params.tau_refrac",
+     "tau_refrac must be a whole number of time steps (dt = 0.1 ms); got 0.25 ms"),
+    ("dt: 0.1 ms}", "dt: 0.1 ms, seed: 4294967295}", "simulation.seed",
+     "expected a whole number from 0 to 4294967293"),
+    ("[spikes, v]", "{variables: [spikes], indices: []}", "record.cells.indices",
+     "expected at least one neuron index"),
+    ("amplitude: [0.3 nA, 0.5 nA, 1.0 nA]}", "amplitude: 1 nA, start: 100 ms, stop: 200 ms}",
+     "stimuli.drive.start", "start (100 ms) must be before the end of the run (100 ms)"),
+    ("duration: 100 ms", "duration: 1e400 ms", "simulation.duration",
+     "expected a finite number, got '1e400 ms'"),
+])
+def test_values_every_backend_needs(tmp_path, old, new, field, message):
+    e = error(tmp_path, old, new)
+    assert e.field == field and message in str(e), str(e)
+
+
+def test_expectation_values_are_checked(tmp_path):
+    text = GOOD + "expect:\n  - {measure: spike_count, population: cells, equals: 1.5}\n"
+    with pytest.raises(SpecError, match="a spike count is a whole number >= 0, got 1.5"):
+        load_text(tmp_path, text)
+    text = GOOD + ("expect:\n  - {measure: isi_rate, population: cells, value: 3 Hz, "
+                   "tolerance: -1 Hz}\n")
+    with pytest.raises(SpecError, match="a tolerance must be >= 0"):
+        load_text(tmp_path, text)
+
+
+def test_error_in_a_variant_points_at_the_variant_line(tmp_path):
+    text = GOOD + "variants:\n  slow:\n    populations.cells.cell.params.tau_m: 5 mV\n"
+    path = tmp_path / "model.yaml"
+    path.write_text(text)
+    with pytest.raises(UnitError) as err:
+        load(f"{path}:slow")
+    assert err.value.file == str(path) and err.value.line == 15
+    assert "expected a time, got '5 mV'" in str(err.value)
+
+
+def test_unreadable_and_unsupported_yaml(tmp_path):
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"\xff\xfe")
+    with pytest.raises(SpecError, match="cannot read the model file"):
+        load(binary)
+    merge = tmp_path / "merge.yaml"
+    merge.write_text("a: &b {x: 1}\nc:\n  <<: *b\n")
+    with pytest.raises(SpecError, match="keys must be plain names") as err:
+        load(merge)
+    assert err.value.line == 3

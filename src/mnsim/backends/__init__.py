@@ -1,7 +1,8 @@
-"""The backend registry: name -> (simulator module it needs, class that drives it).
+"""The backend registry: name -> the class that drives its simulator.
 
-Listing backends never imports a simulator: availability is ``importlib.util.find_spec`` and
-capabilities are class attributes of modules that import their simulator only when they run.
+Listing backends never imports a simulator: a backend class names its simulator's module
+(``module``) and declares its capabilities as class attributes, in a module that imports the
+simulator only when a model runs; availability is ``importlib.util.find_spec``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from mnsim.errors import BackendUnavailableError
 if TYPE_CHECKING:
     from mnsim.backends.base import Backend
 
-# name -> (simulator import name, "module:Class")
-REGISTRY: dict[str, tuple[str, str]] = {
-    "neuron": ("neuron", "mnsim.backends.neuron.backend:NeuronBackend"),
-    "brian2": ("brian2", "mnsim.backends.brian2.backend:Brian2Backend"),
-    "nest": ("nest", "mnsim.backends.nest.backend:NestBackend"),
+REGISTRY: dict[str, str] = {  # name -> "module:Class"
+    "neuron": "mnsim.backends.neuron.backend:NeuronBackend",
+    "brian2": "mnsim.backends.brian2.backend:Brian2Backend",
+    "nest": "mnsim.backends.nest.backend:NestBackend",
 }
 
 
@@ -39,7 +39,7 @@ class BackendInfo:
 def backend_class(name: str) -> type[Backend]:
     if name not in REGISTRY:
         raise BackendUnavailableError(f"unknown backend '{name}'; known: {', '.join(REGISTRY)}")
-    module, _, cls = REGISTRY[name][1].partition(":")
+    module, _, cls = REGISTRY[name].partition(":")
     return getattr(importlib.import_module(module), cls)
 
 
@@ -48,7 +48,7 @@ def backend_classes() -> dict[str, type[Backend]]:
 
 
 def is_installed(name: str) -> bool:
-    return importlib.util.find_spec(REGISTRY[name][0]) is not None
+    return importlib.util.find_spec(backend_class(name).module) is not None
 
 
 def get_backend(name: str, threads: int = 1) -> Backend:
@@ -57,17 +57,19 @@ def get_backend(name: str, threads: int = 1) -> Backend:
     if not is_installed(name):
         installed = [n for n in REGISTRY if is_installed(n)]
         raise BackendUnavailableError(
-            f"backend '{name}' needs the Python package '{REGISTRY[name][0]}', which is not "
-            f"installed; installed backends: {', '.join(installed) or 'none'}")
+            f"backend '{name}' needs the Python module '{cls.module}', which is not "
+            f"installed; installed backends: {', '.join(installed) or 'none'} (./dev installs "
+            f"all three)")
     return cls(threads=threads)
 
 
 def backends() -> list[BackendInfo]:
     """Every known backend, whether its simulator is installed, and what it supports."""
     infos = []
-    for name, (simulator, _) in REGISTRY.items():
-        caps = backend_class(name).capabilities
-        infos.append(BackendInfo(name=name, simulator=simulator, installed=is_installed(name),
+    for name in REGISTRY:
+        cls = backend_class(name)
+        caps = cls.capabilities
+        infos.append(BackendInfo(name=name, simulator=cls.module, installed=is_installed(name),
                                  cell_types=tuple(sorted(caps.cell_types)),
                                  stimulus_types=tuple(sorted(caps.stimulus_types)),
                                  features=tuple(sorted(caps.features))))

@@ -151,7 +151,8 @@ def _check_raw(raw: RawResults, model: Model, backend: str) -> None:
             if trains is None or len(trains) != len(rec.indices):
                 raise bad(f"expected {len(rec.indices)} spike trains for '{name}'")
             for train in trains:
-                if train.size and (np.any(np.diff(train) < 0) or train[0] < 0
+                if train.size and (not np.all(np.isfinite(train)) or np.any(np.diff(train) < 0)
+                                   or train[0] < 0
                                    or train[-1] > model.simulation.duration_ms + 1e-9):
                     raise bad(f"spike times of '{name}' unsorted or outside the run")
         for var in rec.signals:
@@ -163,14 +164,9 @@ def _check_raw(raw: RawResults, model: Model, backend: str) -> None:
             if sig.data.shape != (n, len(rec.indices)):
                 raise bad(f"signal '{name}.{var}' has shape {sig.data.shape}, expected "
                           f"{(n, len(rec.indices))}")
+            if not np.all(np.isfinite(sig.data)):
+                raise SimulationError(f"{backend}: '{name}.{var}' holds NaN or infinite values: "
+                                      f"the integration blew up; try a smaller dt")
             unit = CELL_TYPES[model.populations[name].cell.type].recordables[var]
             if sig.unit != unit:
                 raise bad(f"signal '{name}.{var}' is in {sig.unit}, expected {unit}")
-
-
-def upward_crossings(v: np.ndarray, t0_ms: float, dt_ms: float, threshold: float) -> np.ndarray:
-    """Times of the samples at which ``v`` (one trace) first exceeds ``threshold`` after being
-    at or below it: the end of the step during which it crossed."""
-    above = v > threshold
-    idx = np.flatnonzero(above[1:] & ~above[:-1]) + 1
-    return t0_ms + idx * dt_ms

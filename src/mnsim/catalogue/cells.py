@@ -7,7 +7,7 @@ units in which a :class:`~mnsim.spec.model.Cell` holds its parameter values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Param:
     default: str
     doc: str = ""
     bound: str = ""  # "positive" (> 0) or "nonnegative" (>= 0); checked when a model loads
+    on_grid: bool = False  # a duration that must be a whole number of time steps
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,13 @@ class CellType:
     recordables: dict[str, str]  # variable -> unit
     spike: str  # what a spike time means for this type
     density_based: bool = False  # parameters per membrane area; the cell needs an ``area``
-    extra: dict[str, str] = field(default_factory=dict)
+    # (a, b): parameter or initial value `a` must be below `b` (a name, or a quantity string),
+    # for every neuron; what every backend needs to mean the same thing
+    below: tuple[tuple[str, str], ...] = ()
 
     def param(self, name: str) -> Param:
+        """The parameter or initial-state entry called ``name``."""
         return {p.name: p for p in self.params + self.initial}[name]
-
-    @property
-    def param_names(self) -> list[str]:
-        return [p.name for p in self.params]
 
 
 _SYN = (
@@ -59,7 +59,7 @@ _LIF = (
     Param("v_reset", "mV", "-65 mV", "reset potential after a spike"),
     Param("v_thresh", "mV", "-50 mV", "spike threshold"),
     Param("tau_refrac", "ms", "0.1 ms", "refractory period (v clamped at v_reset)",
-          bound="nonnegative"),
+          bound="nonnegative", on_grid=True),
     Param("i_offset", "nA", "0 nA", "constant injected current"),
 )
 _COND = (
@@ -67,6 +67,7 @@ _COND = (
     Param("e_rev_I", "mV", "-70 mV", "inhibitory reversal potential"),
 )
 _V_REST = (Param("v", "mV", "v_rest", "membrane potential"),)
+_LIF_BELOW = (("v_reset", "v_thresh"), ("v", "v_thresh"))
 _LIF_SPIKE = "the time step at which v reaches v_thresh; v is then held at v_reset for tau_refrac"
 
 HH_SQUID = CellType(
@@ -89,23 +90,27 @@ HH_SQUID = CellType(
     recordables={"v": "mV", "m": "1", "h": "1", "n": "1"},
     spike="the end of the time step during which v crossed 0 mV upwards",
     density_based=True,
+    below=(("v", "0 mV"),),
 )
 
 IF_CURR_EXP = CellType(
     name="IF_curr_exp",
     doc="Leaky integrate-and-fire neuron with exponentially decaying synaptic currents.",
-    params=_LIF + _SYN, initial=_V_REST, recordables={"v": "mV"}, spike=_LIF_SPIKE)
+    params=_LIF + _SYN, initial=_V_REST, recordables={"v": "mV"}, spike=_LIF_SPIKE,
+    below=_LIF_BELOW)
 
 IF_CURR_ALPHA = CellType(
     name="IF_curr_alpha",
     doc="Leaky integrate-and-fire neuron with alpha-function synaptic currents.",
-    params=_LIF + _SYN, initial=_V_REST, recordables={"v": "mV"}, spike=_LIF_SPIKE)
+    params=_LIF + _SYN, initial=_V_REST, recordables={"v": "mV"}, spike=_LIF_SPIKE,
+    below=_LIF_BELOW)
 
 IF_COND_EXP = CellType(
     name="IF_cond_exp",
     doc="Leaky integrate-and-fire neuron with exponentially decaying synaptic conductances.",
     params=_LIF + _SYN + _COND, initial=_V_REST,
-    recordables={"v": "mV", "gsyn_exc": "uS", "gsyn_inh": "uS"}, spike=_LIF_SPIKE)
+    recordables={"v": "mV", "gsyn_exc": "uS", "gsyn_inh": "uS"}, spike=_LIF_SPIKE,
+    below=_LIF_BELOW)
 
 EIF_COND_EXP_ISFA_ISTA = CellType(
     name="EIF_cond_exp_isfa_ista",
@@ -124,7 +129,7 @@ EIF_COND_EXP_ISFA_ISTA = CellType(
         Param("b", "nA", "0.0805 nA", "spike-triggered adaptation increment"),
         Param("tau_w", "ms", "144 ms", "adaptation time constant", bound="positive"),
         Param("tau_refrac", "ms", "0.1 ms", "refractory period (v clamped at v_reset)",
-          bound="nonnegative"),
+          bound="nonnegative", on_grid=True),
         Param("i_offset", "nA", "0 nA", "constant injected current"),
     ) + _SYN + (
         Param("e_rev_E", "mV", "0 mV", "excitatory reversal potential"),
@@ -133,6 +138,7 @@ EIF_COND_EXP_ISFA_ISTA = CellType(
     initial=_V_REST + (Param("w", "nA", "0 nA", "adaptation current"),),
     recordables={"v": "mV", "w": "nA", "gsyn_exc": "uS", "gsyn_inh": "uS"},
     spike="the time step at which v reaches v_spike; then v = v_reset, w += b",
+    below=(("v_reset", "v_spike"), ("v_thresh", "v_spike"), ("v", "v_spike")),
 )
 
 IZHIKEVICH = CellType(
@@ -151,6 +157,7 @@ IZHIKEVICH = CellType(
              Param("u", "mV/ms", "-14 mV/ms", "recovery variable")),
     recordables={"v": "mV", "u": "mV/ms"},
     spike="the time step at which v reaches 30 mV; then v = c, u += d",
+    below=(("c", "30 mV"), ("v", "30 mV")),
 )
 
 CELL_TYPES: dict[str, CellType] = {t.name: t for t in (

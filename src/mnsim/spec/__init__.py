@@ -62,14 +62,18 @@ def load(source: str | Path | Mapping[str, Any] | Model,
         raw, lines, file = copy.deepcopy(dict(source)), {}, "<python>"
     else:
         path, variant = _resolve(source)
-        raw, lines = read_yaml(path.read_text(encoding="utf-8"), str(path))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SpecError(f"cannot read the model file: {exc}", file=str(path)) from None
+        raw, lines = read_yaml(text, str(path))
         file = str(path)
-    overridden: list[tuple[Any, ...]] = []
+    overridden: dict[tuple[Any, ...], tuple[str, int | None]] = {}  # path -> (file, line)
     if variant is not None:
         raw = _apply_variant(raw, variant, lines, file, overridden)
     for key, value in (set or {}).items():
         value = parse_scalar(value) if isinstance(value, str) else value
-        overridden.append(_override(raw, key, value, "--set", None))
+        overridden[_override(raw, key, value, "--set", None)] = ("--set", None)
     ctx = Context(file, lines, overridden)
     return build_model(raw, ctx)
 
@@ -93,7 +97,7 @@ def _resolve(source: str | Path) -> tuple[Path, str | None]:
 
 
 def _apply_variant(raw: Any, variant: str, lines: Lines, file: str,
-                   overridden: list[tuple[Any, ...]]) -> Any:
+                   overridden: dict[tuple[Any, ...], tuple[str, int | None]]) -> Any:
     variants = raw.get("variants", {}) if isinstance(raw, dict) else {}
     if variant not in variants:
         known = ", ".join(variants) or "none"
@@ -105,8 +109,8 @@ def _apply_variant(raw: Any, variant: str, lines: Lines, file: str,
         raise SpecError("a variant is a mapping of field paths to values", file=file,
                         field=f"variants.{variant}", line=lines.get(("variants", variant)))
     for key, value in body.items():
-        overridden.append(_override(raw, key, value, file,
-                                    lines.get(("variants", variant, key))))
+        line = lines.get(("variants", variant, key))
+        overridden[_override(raw, key, value, file, line)] = (file, line)
     return raw
 
 

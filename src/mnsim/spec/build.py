@@ -26,6 +26,7 @@ from mnsim.spec.model import (
 )
 from mnsim.units import is_dimension, to_unit
 
+MAX_SEED = 2**32 - 2  # every simulator takes it (NEST: rng_seed = seed + 1 < 2**32 - 1)
 TOP_FIELDS = ("name", "title", "reference", "description", "simulation", "populations",
               "stimuli", "record", "expect", "compare", "variants")
 
@@ -42,7 +43,7 @@ def build_model(raw: Any, ctx: Context) -> Model:
     pops_raw = ctx.mapping(raw["populations"], ("populations",), "populations")
     if not pops_raw:
         ctx.fail(("populations",), "a model needs at least one population")
-    pops = {p: _population(p, v, ctx) for p, v in pops_raw.items()}
+    pops = {p: _population(p, v, sim, ctx) for p, v in pops_raw.items()}
     stimuli = {s: _stimulus(s, v, pops, sim, ctx)
                for s, v in ctx.mapping(raw.get("stimuli", {}), ("stimuli",), "stimuli").items()}
     record = {p: _recording(p, v, pops, sim, ctx)
@@ -78,20 +79,22 @@ def _simulation(raw: Any, ctx: Context) -> Simulation:
     if "temperature" in raw:
         temperature = ctx.quantity(raw["temperature"], "degC", path + ("temperature",))
     seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        ctx.fail(path + ("seed",), f"expected a whole number >= 0, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < MAX_SEED:
+        ctx.fail(path + ("seed",), f"expected a whole number from 0 to {MAX_SEED - 1}, got "
+                                   f"{seed!r}")
     return Simulation(duration_ms=duration, dt_ms=dt, temperature_degC=temperature, seed=seed)
 
 
-def _population(name: str, raw: Any, ctx: Context) -> Population:
+def _population(name: str, raw: Any, sim: Simulation, ctx: Context) -> Population:
     path: Path = ("populations", name)
     raw = ctx.mapping(raw, path, "population fields")
     ctx.keys(raw, path, ("size", "cell"), required=("size", "cell"))
     size = ctx.positive_int(raw["size"], path + ("size",), "a population size")
-    return Population(name=name, size=size, cell=_cell(raw["cell"], size, path + ("cell",), ctx))
+    return Population(name=name, size=size,
+                      cell=_cell(raw["cell"], size, sim, path + ("cell",), ctx))
 
 
-def _cell(raw: Any, size: int, path: Path, ctx: Context) -> Cell:
+def _cell(raw: Any, size: int, sim: Simulation, path: Path, ctx: Context) -> Cell:
     raw = ctx.mapping(raw, path, "cell fields")
     ctx.keys(raw, path, ("type", "params", "initial", "area"), required=("type",))
     type_name = raw["type"]
@@ -113,6 +116,7 @@ def _cell(raw: Any, size: int, path: Path, ctx: Context) -> Cell:
                      ctx)
     initial = _values(ctype, ctype.initial, raw.get("initial", {}), size, path + ("initial",),
                       params, ctx)
+    _check_cell(ctype, {**params, **initial}, sim, raw, path, ctx)
     return Cell(type=type_name, params=params, initial=initial, area_um2=area)
 
 
@@ -138,6 +142,32 @@ def _values(ctype: CellType, declared: tuple, raw: Any, size: int, path: Path,
         else:
             values[p.name] = to_unit(p.default, p.unit)
     return values
+
+
+def _check_cell(ctype: CellType, values: Mapping[str, Any], sim: Simulation, raw: Any,
+                path: Path, ctx: Context) -> None:
+    """Relations between values that every backend needs (``v_reset < v_thresh``...)."""
+    def where(name: str) -> Path:
+        section = "initial" if name in {p.name for p in ctype.initial} else "params"
+        return path + (section, name) if name in raw.get(section, {}) else path
+
+    for p in ctype.params:
+        steps = np.asarray(values[p.name]) / sim.dt_ms
+        if p.on_grid and np.any(np.abs(steps - np.round(steps)) > 1e-6):
+            ctx.fail(where(p.name), f"{p.name} must be a whole number of time steps (dt = "
+                                    f"{sim.dt_ms:g} ms); got {_show(values[p.name], 'ms')}")
+    for low, high in ctype.below:
+        limit = values[high] if high in values else to_unit(high, ctype.param(low).unit)
+        if np.any(np.asarray(values[low]) >= limit):
+            unit = ctype.param(low).unit
+            shown = high if high not in values else f"{high} ({_show(values[high], unit)})"
+            ctx.fail(where(low), f"{ctype.name} needs {low} below {shown}; got "
+                                 f"{low} = {_show(values[low], unit)}")
+
+
+def _show(value: Any, unit: str) -> str:
+    text = f"{value:g}" if np.ndim(value) == 0 else str(np.round(value, 6).tolist())
+    return f"{text} {unit}"
 
 
 def _stimulus(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulation,
@@ -171,6 +201,9 @@ def _stimulus(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulati
         if key in raw and abs(steps - round(steps)) > 1e-6:
             ctx.fail(path + (key,), f"{key} ({raw[key]}) must lie on the time grid (a whole "
                                     f"number of dt = {sim.dt_ms:g} ms)")
+    if "start" in values and values["start"] >= sim.duration_ms:
+        ctx.fail(path + ("start",), f"start ({values['start']:g} ms) must be before the end of "
+                                    f"the run ({sim.duration_ms:g} ms)")
     if "start" in values and not 0 <= values["start"] < values["stop"]:
         ctx.fail(path + ("start",), f"expected 0 <= start < stop, got start {values['start']} "
                                     f"ms, stop {values['stop']} ms")
@@ -222,6 +255,8 @@ def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulat
         indices = tuple(range(min(first, pop.size)))
     if "indices" in raw:
         given = _list(raw["indices"], path + ("indices",), ctx)
+        if not given:
+            ctx.fail(path + ("indices",), "expected at least one neuron index")
         for i, idx in enumerate(given):
             if isinstance(idx, bool) or not isinstance(idx, int) or not 0 <= idx < pop.size:
                 ctx.fail(path + ("indices", i), f"expected a neuron index from 0 to "
@@ -287,6 +322,8 @@ def _expectation(i: int, raw: Any, pops: Mapping[str, Population],
         fields["expected"] = tuple(ctx.quantity(v, unit, path + (kind, j) if
                                                 isinstance(given, list) else path + (kind,))
                                    for j, v in enumerate(values))
+        if measure == "spike_count" and any(v != int(v) or v < 0 for v in fields["expected"]):
+            ctx.fail(path + (kind,), f"a spike count is a whole number >= 0, got {given!r}")
         if kind == "value":
             if "tolerance" not in raw:
                 ctx.fail(path, "'value' needs a 'tolerance' (e.g. '0.1 ms' or '0.5 %')")
@@ -297,6 +334,8 @@ def _expectation(i: int, raw: Any, pops: Mapping[str, Population],
                 fields["tolerance_is_relative"] = True
             else:
                 fields["tolerance"] = ctx.quantity(tol, unit, path + ("tolerance",))
+            if fields["tolerance"] < 0:
+                ctx.fail(path + ("tolerance",), f"a tolerance must be >= 0, got {tol!r}")
     else:
         fields["low"] = ctx.quantity(raw["min"], unit, path + ("min",)) if "min" in raw else None
         fields["high"] = ctx.quantity(raw["max"], unit, path + ("max",)) if "max" in raw else None

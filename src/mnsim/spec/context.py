@@ -31,16 +31,17 @@ def closest(name: str, valid: Iterable[str]) -> str:
 
 
 class Context:
-    def __init__(self, file: str, lines: Lines, overridden: Iterable[Path] = ()) -> None:
+    def __init__(self, file: str, lines: Lines,
+                 overridden: Mapping[Path, tuple[str, int | None]] | None = None) -> None:
         self.file = file
         self.lines = lines
-        self.overridden = set(overridden)
+        self.overridden = dict(overridden or {})  # path -> (file, line) of the override
 
     # -- locating ---------------------------------------------------------------------------
     def where(self, path: Path) -> tuple[str, int | None]:
         for i in range(len(path), -1, -1):
             if path[:i] in self.overridden:
-                return "--set", None
+                return self.overridden[path[:i]]
         for i in range(len(path), -1, -1):
             if path[:i] in self.lines:
                 return self.file, self.lines[path[:i]]

@@ -46,6 +46,10 @@ def _convert(node: yaml.Node, path: tuple[Any, ...], lines: Lines, file: str,
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                raise SpecError("keys must be plain names (YAML merge keys and complex keys "
+                                "are not supported)", file=file, field=".".join(map(str, path)),
+                                line=key_node.start_mark.line + 1)
             key = scalars.construct_object(key_node)
             if key in result:
                 raise SpecError(f"key '{key}' is given twice", file=file,

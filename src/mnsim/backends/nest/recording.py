@@ -61,9 +61,9 @@ class CrossingSink:
     """Spike times as upward crossings of a threshold by ``V_m`` sampled every step.
 
     A crossing between the samples at steps ``k - 1`` and ``k`` (``v[k-1] <= threshold <
-    v[k]``) is a spike at ``k * dt``: the end of the step during which it happened, as
-    :func:`mnsim.backends.base.upward_crossings` defines it, done on a whole batch of neurons
-    at once. The last sample of each batch is carried over to the next.
+    v[k]``) is a spike at ``k * dt``: the end of the step during which it happened (the
+    contract in :mod:`mnsim.backends.base`), found for a whole batch of neurons at once. The
+    last sample of each batch is carried over to the next.
     """
 
     def __init__(self, ids: np.ndarray, v0: np.ndarray, threshold: float, dt_ms: float,

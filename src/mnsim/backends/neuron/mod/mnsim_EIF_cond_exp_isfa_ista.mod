@@ -8,6 +8,12 @@ Gerstner 2005) with exponentially decaying synaptic conductances.
 Insert one in a single-compartment section whose total capacitance is c_m (nF). When v rises
 above v_spike (v_thresh if delta_T = 0) a self-event at the end of that step emits the spike,
 sets v = v_reset, w += b and clamps v at v_reset for tau_refrac (w keeps evolving).
+
+The exponential current is evaluated explicitly, once per step at the v of the step's start
+(BEFORE BREAKPOINT), so it stays out of di/dv: in NEURON's linearised implicit step, a term
+whose slope g_L exp((v - v_thresh)/delta_T) exceeds c_m/dt would reverse the step and pull v
+down instead of letting it spike. As in NEST's aeif models, the exponential and the adaptation
+see v capped at v_spike, so the step in which v crosses v_spike stays finite.
 NetCon weights (uS): > 0 excitatory (g_exc += w), < 0 inhibitory (g_inh += |w|).
 ENDCOMMENT
 
@@ -15,7 +21,7 @@ NEURON {
     POINT_PROCESS mnsim_EIF_cond_exp_isfa_ista
     RANGE c_m, tau_m, v_rest, v_reset, v_thresh, v_spike, delta_T, a, b, tau_w, tau_refrac
     RANGE i_offset, tau_syn_E, tau_syn_I, e_rev_E, e_rev_I, w_init
-    RANGE w, g_exc, g_inh, g_clamp, g_on, refractory
+    RANGE w, g_exc, g_inh, g_clamp, g_on, refractory, i_exp
     NONSPECIFIC_CURRENT i
 }
 
@@ -50,6 +56,7 @@ PARAMETER {
 ASSIGNED {
     v (mV)
     i (nA)
+    i_exp (nA)  : the exponential current, explicit: held over each step
     g_clamp (uS)
     refractory
 }
@@ -66,30 +73,39 @@ INITIAL {
     g_inh = 0
     g_clamp = 0
     refractory = 0
+    i_exp = exp_current(v)
     net_send(0, 1)
+}
+
+BEFORE BREAKPOINT {
+    i_exp = exp_current(v)
 }
 
 BREAKPOINT {
     SOLVE states METHOD cnexp
-    i = (c_m / tau_m) * (v - v_rest) - exp_current(v) + w + g_exc * (v - e_rev_E)
+    i = (c_m / tau_m) * (v - v_rest) - i_exp + w + g_exc * (v - e_rev_E)
         + g_inh * (v - e_rev_I) + g_clamp * (v - v_reset) - i_offset
 }
 
 DERIVATIVE states {
-    w' = (a * (v - v_rest) - w) / tau_w
+    w' = (a * (capped(v) - v_rest) - w) / tau_w
     g_exc' = -g_exc / tau_syn_E
     g_inh' = -g_inh / tau_syn_I
 }
 
+FUNCTION capped(v (mV)) (mV) {
+    : v, at most v_spike (the right-hand side of NEST's aeif models sees min(V, V_peak))
+    if (v > v_spike) {
+        capped = v_spike
+    } else {
+        capped = v
+    }
+}
+
 FUNCTION exp_current(v (mV)) (nA) {
-    : g_L delta_T exp((v - v_thresh)/delta_T), its exponent capped so a step never overflows
-    LOCAL x
+    : g_L delta_T exp((v - v_thresh)/delta_T), v capped at v_spike
     if (delta_T > 0) {
-        x = (v - v_thresh) / delta_T
-        if (x > 50) {
-            x = 50
-        }
-        exp_current = (c_m / tau_m) * delta_T * exp(x)
+        exp_current = (c_m / tau_m) * delta_T * exp((capped(v) - v_thresh) / delta_T)
     } else {
         exp_current = 0
     }
