@@ -6,7 +6,6 @@ back, so the figure is what a user waits for. Run: ``./dev python scripts/bench_
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -24,10 +23,9 @@ def best_of(cmd: list[str]) -> float:
 
 
 def main() -> None:
-    mnsim_cmd = shutil.which("mnsim") or "mnsim"
     bare = best_of([sys.executable, "-c", "pass"])
     imp = best_of([sys.executable, "-c", "import mnsim"])
-    lst = best_of([mnsim_cmd, "list"])
+    lst = best_of([sys.executable, "-m", "mnsim.cli", "list"])
     print(f"python -c pass : {bare * 1000:7.1f} ms")
     print(f"import mnsim   : {imp * 1000:7.1f} ms  (target < 1000 ms)")
     print(f"mnsim list     : {lst * 1000:7.1f} ms  (target < 1000 ms)")

@@ -85,17 +85,21 @@ ADEX = {  # Naud et al. (2008) Table 1; step from 20 to 520 ms, 600 ms run
 }
 
 
+def report(name: str, spikes: np.ndarray) -> None:
+    isis = np.diff(spikes)
+    print(f"  {name:24s} count {len(spikes):3d}  first {spikes[0]:.3f} ms  "
+          f"isi_rate {1000 / isis.mean():.2f} Hz  first ISIs {np.round(isis[:4], 2)}")
+
+
 def main() -> None:
     print("Izhikevich (2003), I = 10 (10 pA) from 10 to 210 ms:")
     for name, (a, b, c, d) in IZHIKEVICH.items():
         s = izhikevich(a, b, c, d, 10.0, 10.0, 210.0, 250.0)
-        print(f"  {name:24s} count {len(s):3d}  first {s[0]:.3f} ms  "
-              f"isi_rate {1000 / np.diff(s).mean():.2f} Hz  first ISIs {np.round(np.diff(s)[:4], 2)}")
+        report(name, s)
     print("AdEx (Naud et al. 2008), step from 20 to 520 ms:")
     for name, params in ADEX.items():
         s = adex(*params, start=20.0, stop=520.0, duration=600.0)
-        print(f"  {name:24s} count {len(s):3d}  first {s[0]:.3f} ms  "
-              f"isi_rate {1000 / np.diff(s).mean():.2f} Hz  first ISIs {np.round(np.diff(s)[:4], 2)}")
+        report(name, s)
 
 
 if __name__ == "__main__":
