@@ -9,19 +9,22 @@ Insert one in a single-compartment section whose total capacitance is c_m (nF). 
 above v_spike (v_thresh if delta_T = 0) a self-event at the end of that step emits the spike,
 sets v = v_reset, w += b and clamps v at v_reset for tau_refrac (w keeps evolving).
 
-The exponential current is evaluated explicitly, once per step at the v of the step's start
-(BEFORE BREAKPOINT), so it stays out of di/dv: in NEURON's linearised implicit step, a term
-whose slope g_L exp((v - v_thresh)/delta_T) exceeds c_m/dt would reverse the step and pull v
-down instead of letting it spike. As in NEST's aeif models, the exponential and the adaptation
-see v capped at v_spike, so the step in which v crosses v_spike stays finite.
+The exponential current I_exp is linearised once per step, at the v of the step's start v0
+(BEFORE BREAKPOINT): I_exp(v0) + g_exp (v - v0), so NEURON's implicit step sees the slope
+g_exp. Its true slope I_exp(v0)/delta_T is used up to c_m/dt; beyond that it is capped there:
+a negative conductance of 2 c_m/dt (Crank-Nicolson) or c_m/dt (backward Euler) would reverse
+the step and pull v down instead of letting it spike. Below v = v_thresh + delta_T ln(tau_m/dt)
+(-35 mV for the usual parameters at dt = 0.01 ms) nothing is capped and the step is NEURON's
+usual linearised one. As in NEST's aeif models, the exponential and the adaptation see v
+capped at v_spike, so the step in which v crosses v_spike stays finite.
 NetCon weights (uS): > 0 excitatory (g_exc += w), < 0 inhibitory (g_inh += |w|).
 ENDCOMMENT
 
 NEURON {
     POINT_PROCESS mnsim_EIF_cond_exp_isfa_ista
     RANGE c_m, tau_m, v_rest, v_reset, v_thresh, v_spike, delta_T, a, b, tau_w, tau_refrac
-    RANGE i_offset, tau_syn_E, tau_syn_I, e_rev_E, e_rev_I, w_init
-    RANGE w, g_exc, g_inh, g_clamp, g_on, refractory, i_exp
+    RANGE glf, i_offset, tau_syn_E, tau_syn_I, e_rev_E, e_rev_I, w_init
+    RANGE w, g_exc, g_inh, g_clamp, g_on, refractory, i_exp, g_exp
     NONSPECIFIC_CURRENT i
 }
 
@@ -51,12 +54,15 @@ PARAMETER {
     e_rev_I = -80 (mV)
     w_init = 0 (nA)
     g_on = 1e6 (uS)  : refractory clamp conductance
+    glf = 1
 }
 
 ASSIGNED {
     v (mV)
     i (nA)
-    i_exp (nA)  : the exponential current, explicit: held over each step
+    i_exp (nA)  : the exponential current at v0, the v of the step's start
+    g_exp (uS)  : its slope used in the step (see above)
+    v0 (mV)
     g_clamp (uS)
     refractory
 }
@@ -73,17 +79,17 @@ INITIAL {
     g_inh = 0
     g_clamp = 0
     refractory = 0
-    i_exp = exp_current(v)
+    linearise_exp()
     net_send(0, 1)
 }
 
 BEFORE BREAKPOINT {
-    i_exp = exp_current(v)
+    linearise_exp()
 }
 
 BREAKPOINT {
     SOLVE states METHOD cnexp
-    i = (c_m / tau_m) * (v - v_rest) - i_exp + w + g_exc * (v - e_rev_E)
+    i = (c_m / tau_m) * (v - v_rest) - (i_exp + g_exp * (v - v0)) + w + g_exc * (v - e_rev_E)
         + g_inh * (v - e_rev_I) + g_clamp * (v - v_reset) - i_offset
 }
 
@@ -102,12 +108,23 @@ FUNCTION capped(v (mV)) (mV) {
     }
 }
 
-FUNCTION exp_current(v (mV)) (nA) {
-    : g_L delta_T exp((v - v_thresh)/delta_T), v capped at v_spike
+PROCEDURE linearise_exp() {
+    : I_exp = g_L delta_T exp((v - v_thresh)/delta_T) at v0 = v (capped at v_spike), and its
+    : slope I_exp/delta_T (0 above v_spike), at most c_m/dt
+    v0 = v
     if (delta_T > 0) {
-        exp_current = (c_m / tau_m) * delta_T * exp((capped(v) - v_thresh) / delta_T)
+        i_exp = (c_m / tau_m) * delta_T * exp((capped(v) - v_thresh) / delta_T)
+        if (v < v_spike) {
+            g_exp = i_exp / delta_T
+            if (g_exp > glf * c_m / dt) {
+                g_exp = glf * c_m / dt
+            }
+        } else {
+            g_exp = 0
+        }
     } else {
-        exp_current = 0
+        i_exp = 0
+        g_exp = 0
     }
 }
 
