@@ -42,12 +42,13 @@ def to_block(raw: RawResults, model: Model, *, backend: str, backend_version: st
                    build_time_s=float(build_time_s), run_time_s=float(run_time_s))
     seg = neo.Segment(name=f"{model.name} on {backend}")
     block.segments.append(seg)
-    t_stop = sim.duration_ms * pq.ms
+    # unit objects made once: quantities re-parses a unit string on every use
+    ms, t_start, t_stop = pq.ms, 0 * pq.ms, sim.duration_ms * pq.ms
     for pop, trains in raw.spikes.items():
         indices = model.record[pop].indices
         for idx, times in zip(indices, trains):
             seg.spiketrains.append(neo.SpikeTrain(
-                np.asarray(times, dtype=float), units="ms", t_start=0 * pq.ms, t_stop=t_stop,
+                np.asarray(times, dtype=float), units=ms, t_start=t_start, t_stop=t_stop,
                 name=f"{pop}[{idx}]", population=pop, index=int(idx)))
     for sig in raw.signals:
         seg.analogsignals.append(neo.AnalogSignal(
