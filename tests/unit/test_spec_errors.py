@@ -139,8 +139,11 @@ def test_bad_override_is_attributed_to_set():
 
 
 def test_unknown_variant():
-    with pytest.raises(SpecError, match="no variant 'AI'; variants of this model: none"):
+    with pytest.raises(SpecError, match="no variant 'AI'; variants of this model: weak, "
+                                        "medium, strong"):
         load("hh_squid:AI")
+    with pytest.raises(SpecError, match="no variant 'AI'; variants of this model: none"):
+        load("lif_fi:AI")
 
 
 def test_expectation_errors(tmp_path):

@@ -180,11 +180,15 @@ HH_SQUID = CellModel(
 )
 
 # -- AdEx ------------------------------------------------------------------------------------
-# As NEST's aeif_cond_exp: during the refractory period v is held at v_reset, w evolves.
+# As NEST's aeif_cond_exp: during the refractory period v is held at v_reset, w evolves; the
+# exponential and the adaptation see v capped at v_spike (NEST: min(V, V_peak)). Without the
+# cap, rk4's later stages in the step that crosses a high v_spike (0 mV) evaluate the
+# exponential far above it, overflow and return NaN or huge negative v instead of a spike.
 _ADEX = """
-dv/dt = (g_L*(v_rest - v) + g_L*delta_T*exp((v - v_thresh)/delta_T) - w
+dv/dt = (g_L*(v_rest - v) + g_L*delta_T*exp((v_capped - v_thresh)/delta_T) - w
          + i_syn + i_offset + i_stim)/c_m : volt (unless refractory)
-dw/dt = (a*(v - v_rest) - w)/tau_w : amp
+dw/dt = (a*(v_capped - v_rest) - w)/tau_w : amp
+v_capped = clip(v, -inf*mV, v_spike) : volt
 g_L = c_m/tau_m : siemens
 c_m : farad (constant)
 tau_m : second (constant)

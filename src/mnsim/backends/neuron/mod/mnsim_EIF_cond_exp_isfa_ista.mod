@@ -23,7 +23,7 @@ ENDCOMMENT
 NEURON {
     POINT_PROCESS mnsim_EIF_cond_exp_isfa_ista
     RANGE c_m, tau_m, v_rest, v_reset, v_thresh, v_spike, delta_T, a, b, tau_w, tau_refrac
-    RANGE glf, i_offset, tau_syn_E, tau_syn_I, e_rev_E, e_rev_I, w_init
+    RANGE i_offset, tau_syn_E, tau_syn_I, e_rev_E, e_rev_I, w_init
     RANGE w, g_exc, g_inh, g_clamp, g_on, refractory, i_exp, g_exp
     NONSPECIFIC_CURRENT i
 }
@@ -54,7 +54,6 @@ PARAMETER {
     e_rev_I = -80 (mV)
     w_init = 0 (nA)
     g_on = 1e6 (uS)  : refractory clamp conductance
-    glf = 1
 }
 
 ASSIGNED {
@@ -116,8 +115,8 @@ PROCEDURE linearise_exp() {
         i_exp = (c_m / tau_m) * delta_T * exp((capped(v) - v_thresh) / delta_T)
         if (v < v_spike) {
             g_exp = i_exp / delta_T
-            if (g_exp > glf * c_m / dt) {
-                g_exp = glf * c_m / dt
+            if (g_exp > c_m / dt) {
+                g_exp = c_m / dt
             }
         } else {
             g_exp = 0
