@@ -94,12 +94,13 @@ def test_recordables_of_every_cell_type(backend):
             assert sig is not None and sig.shape == (5000, 4), (model, var)
             assert np.all(np.isfinite(sig.magnitude))
     izh = signal(mnsim.run("izhikevich_patterns", backend,
-                           set={"simulation.duration": "5 ms"}), "cells", "u")
+                           set={"simulation.duration": "5 ms", "stimuli": {}}), "cells", "u")
     assert izh.magnitude[0] == pytest.approx([-13.0] * 4)  # the initial u
 
 
 def test_hh_gates_start_at_steady_state(backend):
     block = mnsim.run("hh_squid", backend, set={"simulation.duration": "5 ms", "expect": [],
+                                                "stimuli": {},
                                                 "record.membrane": ["v", "m", "h", "n"]})
     def alpha_beta(v):
         am = 0.1 * (v + 40) / (1 - np.exp(-(v + 40) / 10))

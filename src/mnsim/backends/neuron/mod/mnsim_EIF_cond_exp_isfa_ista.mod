@@ -9,14 +9,20 @@ Insert one in a single-compartment section whose total capacitance is c_m (nF). 
 above v_spike (v_thresh if delta_T = 0) a self-event at the end of that step emits the spike,
 sets v = v_reset, w += b and clamps v at v_reset for tau_refrac (w keeps evolving).
 
-The exponential current I_exp is linearised once per step, at the v of the step's start v0
-(BEFORE BREAKPOINT): I_exp(v0) + g_exp (v - v0), so NEURON's implicit step sees the slope
-g_exp. Its true slope I_exp(v0)/delta_T is used up to c_m/dt; beyond that it is capped there:
-a negative conductance of 2 c_m/dt (Crank-Nicolson) or c_m/dt (backward Euler) would reverse
-the step and pull v down instead of letting it spike. Below v = v_thresh + delta_T ln(tau_m/dt)
-(-35 mV for the usual parameters at dt = 0.01 ms) nothing is capped and the step is NEURON's
-usual linearised one. As in NEST's aeif models, the exponential and the adaptation see v
-capped at v_spike, so the step in which v crosses v_spike stays finite.
+The exponential current I_exp = g_L delta_T exp((v - v_thresh)/delta_T) is linearised once
+per step at the v of the step's start, v0 (BEFORE BREAKPOINT), as I_exp(v0) + g_exp (v - v0),
+and enters NEURON's implicit step through the slope g_exp = I_exp(v0)/delta_T. That slope
+reaches c_m/dt exactly when the exponential alone would carry v to infinity within the step
+(exp(-(v - v_thresh)/delta_T) falls at 1/tau_m), and a slope of 2 c_m/dt would make the
+Crank-Nicolson step reverse and pull v down instead of letting it spike. So from a slope of
+c_m/dt on, the spike belongs to this step: I_exp becomes the fixed current
+2 c_m (v_spike - v_thresh)/dt (slope 0), which carries v across v_spike by at most about
+v_spike - v_thresh. Below that (v < -34.8 mV for the usual parameters at dt = 0.01 ms, so
+always when v_spike = -40 mV) the step is NEURON's usual linearised one. Letting v overshoot
+freely instead (1e14 mV for v_spike = 20 mV at dt = 0.1 ms) would leave that value on the
+section's zero-area end nodes, which Crank-Nicolson flips in sign every step without damping,
+and rounding errors would leak it into v for the rest of the run. As in NEST's aeif models,
+the exponential and the adaptation see v capped at v_spike.
 NetCon weights (uS): > 0 excitatory (g_exc += w), < 0 inhibitory (g_inh += |w|).
 ENDCOMMENT
 
@@ -108,22 +114,18 @@ FUNCTION capped(v (mV)) (mV) {
 }
 
 PROCEDURE linearise_exp() {
-    : I_exp = g_L delta_T exp((v - v_thresh)/delta_T) at v0 = v (capped at v_spike), and its
-    : slope I_exp/delta_T (0 above v_spike), at most c_m/dt
+    : I_exp and its slope at v0 = v (capped at v_spike); from a slope of c_m/dt on (blow-up
+    : within this step), the current that carries v across v_spike, with slope 0
     v0 = v
+    i_exp = 0
+    g_exp = 0
     if (delta_T > 0) {
         i_exp = (c_m / tau_m) * delta_T * exp((capped(v) - v_thresh) / delta_T)
-        if (v < v_spike) {
-            g_exp = i_exp / delta_T
-            if (g_exp > c_m / dt) {
-                g_exp = c_m / dt
-            }
-        } else {
+        g_exp = i_exp / delta_T
+        if (g_exp >= c_m / dt) {
+            i_exp = 2 * c_m * (v_spike - v_thresh) / dt
             g_exp = 0
         }
-    } else {
-        i_exp = 0
-        g_exp = 0
     }
 }
 
