@@ -14,6 +14,7 @@ of that step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -105,14 +106,18 @@ class Brian2Backend(Backend):
                 objects.append(self._spikes[pop.name])
             if rec.signals:
                 table = _recordables(pop)
+                # a monitor given its own dt gets its own clock, and two clocks cost Brian2 a
+                # slower loop; only sampling slower than dt needs one
+                clock = {} if np.isclose(rec.interval_ms, model.simulation.dt_ms) else {
+                    "dt": rec.interval_ms * brian2.ms}
                 self._states[pop.name] = brian2.StateMonitor(
                     group, [table[v][0] for v in rec.signals], record=list(rec.indices),
-                    dt=rec.interval_ms * brian2.ms, name=f"mnsim_{i}_state")
+                    name=f"mnsim_{i}_state", **clock)
                 objects.append(self._states[pop.name])
         self._net = brian2.Network(*objects)
-        # Generate and compile the code now (a run of no steps), so that the run time is the
-        # simulation's; the run itself then finds every code object in Brian2's caches.
-        _run(self._net, 0.0, model)
+        # Generate and compile the code now (a run of no steps: Network.before_run alone
+        # leaves the network unready), so that the run time is the simulation's.
+        _guarded(lambda: self._net.run(0 * brian2.ms, namespace={}), model)
         self._integration = "; ".join(methods) + f" (brian2 {target})"
 
     def _population(self, i: int, pop: Population, model: Model) -> tuple[Any, str]:
@@ -129,13 +134,17 @@ class Brian2Backend(Backend):
         cm = CELL_MODELS[pop.cell.type]
         stimuli = [s for s in model.stimuli.values() if s.target == pop.name]
         method = _method(cm, pop)
+        # A parameter with one value for the whole population is a shared constant: Brian2
+        # then evaluates what depends on it (exp(-dt/tau_m)...) once per step, not per neuron.
+        shared = {b2: float(pop.cell.params[name]) * scale for name, b2, scale in cm.params
+                  if np.ndim(pop.cell.params[name]) == 0}
         group = brian2.NeuronGroup(
-            pop.size, cm.equations + stimulus_equations(len(stimuli)),
+            pop.size, _share(cm.equations, shared) + stimulus_equations(len(stimuli)),
             threshold=cm.threshold, reset=cm.reset, refractory=cm.refractory,
             method=_method_object(method),
             namespace={}, name=f"mnsim_{i}")
         values = {b2: _per_neuron(pop.cell.params[name], pop.size) * scale
-                  for name, b2, scale in cm.params}
+                  for name, b2, scale in cm.params if b2 not in shared}
         values.update({b2: _per_neuron(pop.cell.initial[name], pop.size) * scale
                        for name, b2, scale in cm.initial})
         if cm.uses_area:
@@ -148,6 +157,8 @@ class Brian2Backend(Backend):
         if cm.uses_temperature:
             values["q10"] = hh_q10(model.simulation.temperature_degC)
         group.set_states(values, units=False)
+        for b2, value in shared.items():
+            setattr(group, f"{b2}_", value)
         for var, expr in cm.derived_initial.items():
             setattr(group, var, expr)  # a Brian2 expression, evaluated by Brian2's codegen
         return group, method
@@ -157,7 +168,9 @@ class Brian2Backend(Backend):
         if self._net is None:
             raise SimulationError("the brian2 backend was asked to run before building")
         sim = model.simulation
-        _run(self._net, sim.duration_ms, model)
+        import brian2
+
+        _guarded(lambda: self._net.run(sim.duration_ms * brian2.ms, namespace={}), model)
         spikes = {name: _spike_trains(mon, model.record[name].indices, sim.dt_ms)
                   for name, mon in self._spikes.items()}
         signals = []
@@ -175,13 +188,13 @@ class Brian2Backend(Backend):
         return RawResults(spikes=spikes, signals=signals, integration=self._integration)
 
 
-def _run(net: Any, duration_ms: float, model: Model) -> None:
-    """Run ``net`` (in an empty namespace: nothing leaks in from the caller's frames)."""
-    import brian2
+def _guarded(call: Callable[[], Any], model: Model) -> None:
+    """Prepare or run the network (always in an empty namespace: nothing leaks in from the
+    caller's frames), turning Brian2's errors into a ``SimulationError``."""
     from brian2.core.base import BrianObjectException
 
     try:
-        net.run(duration_ms * brian2.ms, namespace={})
+        call()
     except BrianObjectException as err:
         cause = err.__cause__ if err.__cause__ is not None else err
         raise SimulationError(
@@ -192,6 +205,17 @@ def _run(net: Any, duration_ms: float, model: Model) -> None:
 
 def _recordables(pop: Population) -> dict[str, tuple[str, float]]:
     return {name: (b2, scale) for name, b2, scale in CELL_MODELS[pop.cell.type].recordables}
+
+
+def _share(equations: str, names: dict[str, float]) -> str:
+    """Declare the parameters ``names`` ``(constant, shared)`` instead of ``(constant)``."""
+    lines = []
+    for line in equations.splitlines():
+        name = line.split(":", 1)[0].strip()
+        if name in names and line.rstrip().endswith("(constant)"):
+            line = line.rstrip()[: -len("(constant)")] + "(constant, shared)"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _per_neuron(value: float | np.ndarray, size: int) -> np.ndarray:
