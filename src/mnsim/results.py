@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnsim.errors import MnsimError
+from mnsim.spec.yamlio import default_mode
 
 if TYPE_CHECKING:
     import neo
@@ -103,6 +104,7 @@ def save(block: neo.Block, path: str | Path) -> Path:
         io.write_block(block)
         if hasattr(io, "close"):
             io.close()
+        os.chmod(tmp, default_mode())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

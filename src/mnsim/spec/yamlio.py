@@ -94,6 +94,13 @@ def dump_yaml(data: Any) -> str:
                      default_flow_style=None, width=100)
 
 
+def default_mode() -> int:
+    """The mode a newly created file gets under the current umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` via a temporary file, so a failure leaves no half file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +108,7 @@ def write_atomic(path: Path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, default_mode())  # mkstemp makes 0600; a saved file gets the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

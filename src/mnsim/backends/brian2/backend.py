@@ -14,6 +14,7 @@ of that step.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,9 @@ class Brian2Backend(Backend):
 
     # -- build ---------------------------------------------------------------------------------
     def _build(self, model: Model) -> None:
+        # brian2 2.9 calls pyparsing names that pyparsing 3.3 deprecates, and logs each warning
+        # to the user; they say nothing about the model
+        warnings.filterwarnings("ignore", message=r"'\w+' (argument is )?deprecated")
         import brian2
 
         self._net, self._groups, self._spikes, self._states = None, {}, {}, {}
