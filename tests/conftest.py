@@ -27,4 +27,4 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             if os.environ.get("CI"):
                 pytest.fail(f"{name} is not installed, but CI must run every backend "
                             f"(the README's set-up installs it)")
-            pytest.skip(f"{name} is not installed (pip install {module}); backend test skipped")
+            pytest.skip(f"{name} is not installed (./dev installs it); backend test skipped")
