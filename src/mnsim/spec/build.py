@@ -23,6 +23,7 @@ from mnsim.spec.model import (
     Simulation,
     Stimulus,
     Tolerances,
+    per_neuron,
 )
 from mnsim.units import is_dimension, to_unit
 
@@ -226,7 +227,7 @@ def _current(raw: Any, pop: Population, path: Path, ctx: Context) -> np.ndarray:
             values.append(ctx.quantity(item, "uA/cm2", where) * pop.cell.area_um2 * 1e-5)
         else:
             values.append(ctx.quantity(item, "nA", where))
-    return np.broadcast_to(np.array(values), (pop.size,)).copy()
+    return per_neuron(np.array(values), pop.size)
 
 
 def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulation,

@@ -20,6 +20,11 @@ import numpy as np
 Value = float | np.ndarray  # scalar, or one value per neuron
 
 
+def per_neuron(value: Value, size: int) -> np.ndarray:
+    """``value`` as an array of ``size`` floats, one per neuron (a scalar is repeated)."""
+    return np.broadcast_to(np.asarray(value, dtype=float), (size,)).copy()
+
+
 @dataclass(frozen=True)
 class Simulation:
     duration_ms: float

@@ -34,6 +34,7 @@ from mnsim.backends.brian2.translate import (
 )
 from mnsim.catalogue import CELL_TYPES
 from mnsim.errors import SimulationError
+from mnsim.spec.model import per_neuron
 
 if TYPE_CHECKING:
     from mnsim.spec.model import Model, Population
@@ -147,15 +148,15 @@ class Brian2Backend(Backend):
             threshold=cm.threshold, reset=cm.reset, refractory=cm.refractory,
             method=_method_object(method),
             namespace={}, name=f"mnsim_{i}")
-        values = {b2: _per_neuron(pop.cell.params[name], pop.size) * scale
+        values = {b2: per_neuron(pop.cell.params[name], pop.size) * scale
                   for name, b2, scale in cm.params if b2 not in shared}
-        values.update({b2: _per_neuron(pop.cell.initial[name], pop.size) * scale
+        values.update({b2: per_neuron(pop.cell.initial[name], pop.size) * scale
                        for name, b2, scale in cm.initial})
         if cm.uses_area:
             values["area"] = np.full(pop.size, pop.cell.area_um2 * UM2)
         dt = model.simulation.dt_ms
         for k, stim in enumerate(stimuli):
-            values[f"stim{k}_amp"] = _per_neuron(stim.values["amplitude"], pop.size) * NA
+            values[f"stim{k}_amp"] = per_neuron(stim.values["amplitude"], pop.size) * NA
             values[f"stim{k}_on"] = step_index(stim.values["start"], dt)
             values[f"stim{k}_off"] = step_index(stim.values["stop"], dt)
         if cm.uses_temperature:
@@ -220,10 +221,6 @@ def _share(equations: str, names: dict[str, float]) -> str:
             line = line.rstrip()[: -len("(constant)")] + "(constant, shared)"
         lines.append(line)
     return "\n".join(lines)
-
-
-def _per_neuron(value: float | np.ndarray, size: int) -> np.ndarray:
-    return np.broadcast_to(np.asarray(value, dtype=float), (size,)).copy()
 
 
 def _method(cm: CellModel, pop: Population) -> str:

@@ -29,7 +29,7 @@ from mnsim.backends.base import (
 from mnsim.backends.neuron.translate import CELL_MODELS, IF_AREA_UM2, CellModel, spike_threshold
 from mnsim.catalogue import CELL_TYPES
 from mnsim.errors import SimulationError
-from mnsim.spec.model import Model, Population, Recording, Stimulus, Value
+from mnsim.spec.model import Model, Population, Recording, Stimulus, per_neuron
 
 # 2 = Crank-Nicolson for v (second order); 0 would be backward Euler (first order).
 SECONDORDER = 2
@@ -60,11 +60,6 @@ class _Net:
 
 
 _ACTIVE: list[_Net] = []  # the model currently built in this process (at most one)
-
-
-def _per_neuron(value: Value, n: int) -> np.ndarray:
-    """``value`` as an array of ``n`` floats (one per neuron)."""
-    return np.broadcast_to(np.asarray(value, dtype=float), (n,))
 
 
 class NeuronBackend(Backend):
@@ -128,18 +123,18 @@ class NeuronBackend(Backend):
         type's point process, parameters and initial state set from the translation table."""
         spec: CellModel = CELL_MODELS[pop.cell.type]
         n, cell = pop.size, pop.cell
-        params = [(attr, _per_neuron(cell.params[name], n) * scale)
+        params = [(attr, per_neuron(cell.params[name], n) * scale)
                   for name, attr, scale in spec.params + ((spec.offset,) if spec.offset else ())]
-        params += [(attr, _per_neuron(cell.initial[name], n) * scale)
+        params += [(attr, per_neuron(cell.initial[name], n) * scale)
                    for name, attr, scale in spec.initial]
-        v0 = _per_neuron(cell.initial["v"], n)
+        v0 = per_neuron(cell.initial["v"], n)
         area = IF_AREA_UM2 if spec.point_process else cell.area_um2
         if area is None or area <= 0:
             raise SimulationError(f"population '{pop.name}': {cell.type} needs a membrane area")
         if spec.capacitance is not None:
-            cap_nF = _per_neuron(cell.params[spec.capacitance], n)
+            cap_nF = per_neuron(cell.params[spec.capacitance], n)
         else:
-            cap_nF = _per_neuron(spec.fixed_cm_nF or 0.0, n)
+            cap_nF = per_neuron(spec.fixed_cm_nF or 0.0, n)
         sections, pps = [], []
         for i in range(n):
             sec = h.Section(name=f"{pop.name}[{i}]")
@@ -172,7 +167,7 @@ class NeuronBackend(Backend):
         stop = stim.values.get("stop")
         dur = (float(stop) if stop is not None else duration_ms + 1e9) - start
         sections = net.sections[stim.target]
-        amps = _per_neuron(stim.values["amplitude"], len(sections))
+        amps = per_neuron(stim.values["amplitude"], len(sections))
         for sec, amp in zip(sections, amps):
             if amp != 0.0 and dur > 0.0:
                 net.objects.append(_iclamp(h, sec(0.5), start, dur, float(amp)))
