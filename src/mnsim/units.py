@@ -36,6 +36,8 @@ _BASE: dict[str, tuple[float, Dims]] = {
     "Ohm": (1.0, (2, 1, -3, -2, 0, 0)),
     "Hz": (1.0, (0, 0, -1, 0, 0, 0)),
     "M": (1e3, (-3, 0, 0, 0, 0, 1)),  # mol/L
+    "rad": (1.0, _NONE),
+    "deg": (3.141592653589793 / 180.0, _NONE),
     "1": (1.0, _NONE),
 }
 _PREFIX = {"G": 1e9, "M": 1e6, "k": 1e3, "c": 1e-2, "m": 1e-3, "u": 1e-6, "µ": 1e-6,
@@ -86,7 +88,7 @@ def _symbol(token: str) -> tuple[float, Dims]:
         scale, dims = _BASE[token[1:]]
         return _PREFIX[token[0]] * scale, dims
     raise UnitError(f"unknown unit '{token}' (known: s, m, V, A, F, S, ohm, Hz, M, mol, g, "
-                    f"K, degC with prefixes G M k c m u n p f)")
+                    f"K, degC, deg, rad with prefixes G M k c m u n p f)")
 
 
 def parse_unit(unit: str) -> tuple[float, Dims]:

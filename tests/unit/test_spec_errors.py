@@ -47,7 +47,7 @@ def test_unknown_cell_type_lists_known(tmp_path):
     e = error(tmp_path, "type: IF_curr_exp", "type: IF_curr_exq")
     assert e.line == 7 and e.field == "populations.cells.cell.type"
     assert "unknown cell type 'IF_curr_exq' (did you mean 'IF_curr_exp'?)" in str(e)
-    assert "HH_squid, IF_curr_exp, IF_curr_alpha, IF_cond_exp" in str(e)
+    assert "HH_squid, HH_cond_exp, IF_curr_exp, IF_curr_alpha, IF_curr_delta" in str(e)
     assert str(e).startswith(f"{tmp_path / 'model.yaml'}:7: ")
 
 
@@ -89,13 +89,13 @@ def test_non_positive_sizes_and_durations(tmp_path, old, new, field, message):
 def test_list_of_wrong_length(tmp_path):
     e = error(tmp_path, "[0.3 nA, 0.5 nA, 1.0 nA]", "[0.3 nA, 0.5 nA]")
     assert e.field == "stimuli.drive.amplitude" and e.line == 10
-    assert "expected one value or a list of 3 (one per neuron), got a list of 2" in str(e)
+    assert "expected one value or a list of 3 (one per target neuron), got a list of 2" in str(e)
 
 
 def test_stimulus_targeting_missing_population(tmp_path):
     e = error(tmp_path, "target: cells", "target: cels")
     assert e.field == "stimuli.drive.target" and e.line == 10
-    assert "targets population 'cels', which does not exist (did you mean 'cells'?)" in str(e)
+    assert "population 'cels' does not exist (did you mean 'cells'?)" in str(e)
 
 
 def test_current_density_on_a_point_neuron(tmp_path):

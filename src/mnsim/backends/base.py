@@ -16,6 +16,7 @@ The raw-results contract
   at t = 0, interval, 2 interval, ... strictly before the duration (``round(duration /
   interval)`` samples); the first sample is the initial state. Units: the catalogue's
   ``recordables`` (``v`` in mV).
+* ``weights[projection]`` holds the final weights of every ``stdp`` projection.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Capabilities:
     cell_types: frozenset[str]
     stimulus_types: frozenset[str]
     features: frozenset[str] = field(default_factory=frozenset)
+    synapse_types: frozenset[str] = frozenset({"static"})
 
 
 def required_features(model: Model) -> dict[str, str]:
@@ -72,6 +74,9 @@ class RawResults:
     spikes: dict[str, list[np.ndarray]]
     signals: list[RawSignal]
     integration: str  # the method(s) the simulator used, for the record
+    # final weights of every stdp projection: name -> (pre, post, weight) arrays, sorted by
+    # post then pre, indices within the populations, weights in the receptor's unit
+    weights: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 class Backend(ABC):
@@ -113,6 +118,15 @@ class Backend(ABC):
                 raise CapabilityError(_missing(f"stimulus type {stim.type} ('{stim.name}')",
                                                self.name, backend_classes(),
                                                lambda c, t=stim.type: t in c.stimulus_types))
+        synapses = [(f"projection '{p.name}'", p.synapse.type)
+                     for p in model.projections.values()]
+        synapses += [(f"stimulus '{s.name}'", s.synapse.type) for s in model.stimuli.values()
+                     if s.synapse is not None]
+        for where, stype in synapses:
+            if stype not in caps.synapse_types:
+                raise CapabilityError(_missing(f"synapse type {stype} ({where})", self.name,
+                                               backend_classes(),
+                                               lambda c, t=stype: t in c.synapse_types))
         for feature, why in required_features(model).items():
             if feature not in caps.features:
                 raise CapabilityError(_missing(why, self.name, backend_classes(),

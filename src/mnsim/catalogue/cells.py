@@ -7,7 +7,7 @@ units in which a :class:`~mnsim.spec.model.Cell` holds its parameter values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,28 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Receptor:
+    """A synaptic input of a cell type. ``weight_unit`` is what a weight onto it means (nA for a
+    current jump, uS for a conductance, mV for a voltage jump); ``sign`` is the sign weights must
+    have (PyNN's convention: conductances are >= 0, inhibitory currents and jumps <= 0)."""
+
+    name: str
+    weight_unit: str
+    sign: int  # +1: weights >= 0; -1: weights <= 0
+    doc: str = ""
+
+
+def _receptors(unit: str, inhibitory_sign: int, what: str) -> dict[str, Receptor]:
+    return {"excitatory": Receptor("excitatory", unit, +1, f"excitatory {what}"),
+            "inhibitory": Receptor("inhibitory", unit, inhibitory_sign, f"inhibitory {what}")}
+
+
+_CURRENT_RECEPTORS = _receptors("nA", -1, "synaptic current (weight = peak current)")
+_COND_RECEPTORS = _receptors("uS", +1, "synaptic conductance (weight = peak conductance)")
+_DELTA_RECEPTORS = _receptors("mV", -1, "voltage jump (weight = jump of v)")
+
+
+@dataclass(frozen=True)
 class CellType:
     """A standard cell type, declared once for every backend."""
 
@@ -40,6 +62,8 @@ class CellType:
     # (a, b): parameter or initial value `a` must be below `b` (a name, or a quantity string),
     # for every neuron; what every backend needs to mean the same thing
     below: tuple[tuple[str, str], ...] = ()
+    # receptor name -> Receptor: where synaptic input can arrive, and the unit of its weight
+    receptors: dict[str, Receptor] = field(default_factory=dict)
 
     def param(self, name: str) -> Param:
         """The parameter or initial-state entry called ``name``."""
@@ -97,20 +121,61 @@ IF_CURR_EXP = CellType(
     name="IF_curr_exp",
     doc="Leaky integrate-and-fire neuron with exponentially decaying synaptic currents.",
     params=_LIF + _SYN, initial=_V_REST, recordables={"v": "mV"}, spike=_LIF_SPIKE,
-    below=_LIF_BELOW)
+    below=_LIF_BELOW, receptors=_CURRENT_RECEPTORS)
 
 IF_CURR_ALPHA = CellType(
     name="IF_curr_alpha",
     doc="Leaky integrate-and-fire neuron with alpha-function synaptic currents.",
     params=_LIF + _SYN, initial=_V_REST, recordables={"v": "mV"}, spike=_LIF_SPIKE,
-    below=_LIF_BELOW)
+    below=_LIF_BELOW, receptors=_CURRENT_RECEPTORS)
+
+IF_CURR_DELTA = CellType(
+    name="IF_curr_delta",
+    doc="Leaky integrate-and-fire neuron whose synaptic inputs make v jump by the weight (mV) "
+        "(Brunel 2000; NEST's iaf_psc_delta). An input arriving during the refractory period "
+        "is lost.",
+    params=_LIF, initial=_V_REST, recordables={"v": "mV"},
+    spike=_LIF_SPIKE + "; a jump that takes v to v_thresh fires in the step it arrives",
+    below=_LIF_BELOW, receptors=_DELTA_RECEPTORS)
 
 IF_COND_EXP = CellType(
     name="IF_cond_exp",
     doc="Leaky integrate-and-fire neuron with exponentially decaying synaptic conductances.",
     params=_LIF + _SYN + _COND, initial=_V_REST,
     recordables={"v": "mV", "gsyn_exc": "uS", "gsyn_inh": "uS"}, spike=_LIF_SPIKE,
-    below=_LIF_BELOW)
+    below=_LIF_BELOW, receptors=_COND_RECEPTORS)
+
+HH_COND_EXP = CellType(
+    name="HH_cond_exp",
+    doc="Single-compartment Hodgkin-Huxley neuron with Traub & Miles (1991) kinetics and "
+        "exponentially decaying synaptic conductances (PyNN's HH_cond_exp, NEST's "
+        "hh_cond_exp_traub, Brette et al. 2007 benchmark 3). Gates start at steady state.",
+    params=(
+        Param("gbar_Na", "uS", "20 uS", "maximal sodium conductance", bound="nonnegative"),
+        Param("gbar_K", "uS", "6 uS", "maximal potassium (delayed rectifier) conductance",
+              bound="nonnegative"),
+        Param("g_leak", "uS", "0.01 uS", "leak conductance", bound="nonnegative"),
+        Param("cm", "nF", "0.2 nF", "membrane capacitance", bound="positive"),
+        Param("v_offset", "mV", "-63 mV", "shift of the rate functions (V_T)"),
+        Param("e_rev_Na", "mV", "50 mV", "sodium reversal potential"),
+        Param("e_rev_K", "mV", "-90 mV", "potassium reversal potential"),
+        Param("e_rev_leak", "mV", "-65 mV", "leak reversal potential"),
+        Param("e_rev_E", "mV", "0 mV", "excitatory reversal potential"),
+        Param("e_rev_I", "mV", "-80 mV", "inhibitory reversal potential"),
+        Param("tau_syn_E", "ms", "0.2 ms", "decay of the excitatory conductance",
+              bound="positive"),
+        Param("tau_syn_I", "ms", "2 ms", "decay of the inhibitory conductance", bound="positive"),
+        Param("tau_refrac", "ms", "2 ms", "dead time of spike detection after a spike (v is "
+              "not clamped)", bound="nonnegative", on_grid=True),
+        Param("i_offset", "nA", "0 nA", "constant injected current"),
+    ),
+    initial=(Param("v", "mV", "-65 mV", "membrane potential; gates start at steady state"),),
+    recordables={"v": "mV", "gsyn_exc": "uS", "gsyn_inh": "uS"},
+    spike="the end of the first time step at whose end v is at or above v_offset + 30 mV and "
+          "lower than at the step's start (the peak; NEST's rule), outside tau_refrac after "
+          "the previous spike",
+    receptors=_COND_RECEPTORS,
+)
 
 EIF_COND_EXP_ISFA_ISTA = CellType(
     name="EIF_cond_exp_isfa_ista",
@@ -139,6 +204,7 @@ EIF_COND_EXP_ISFA_ISTA = CellType(
     recordables={"v": "mV", "w": "nA", "gsyn_exc": "uS", "gsyn_inh": "uS"},
     spike="the time step at which v reaches v_spike; then v = v_reset, w += b",
     below=(("v_reset", "v_spike"), ("v_thresh", "v_spike"), ("v", "v_spike")),
+    receptors=_COND_RECEPTORS,
 )
 
 IZHIKEVICH = CellType(
@@ -161,4 +227,5 @@ IZHIKEVICH = CellType(
 )
 
 CELL_TYPES: dict[str, CellType] = {t.name: t for t in (
-    HH_SQUID, IF_CURR_EXP, IF_CURR_ALPHA, IF_COND_EXP, EIF_COND_EXP_ISFA_ISTA, IZHIKEVICH)}
+    HH_SQUID, HH_COND_EXP, IF_CURR_EXP, IF_CURR_ALPHA, IF_CURR_DELTA, IF_COND_EXP,
+    EIF_COND_EXP_ISFA_ISTA, IZHIKEVICH)}

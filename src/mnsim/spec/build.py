@@ -6,14 +6,17 @@ raises a :class:`~mnsim.errors.SpecError` that names the file, line and field.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from mnsim.catalogue import CELL_TYPES, STIMULUS_TYPES, CellType
+from mnsim.catalogue import CELL_TYPES, CellType
 from mnsim.catalogue.measures import MEASURES
+from mnsim.spec import network
 from mnsim.spec.context import Context, Path, closest
+from mnsim.spec.memory import check_memory
 from mnsim.spec.model import (
     Cell,
     Expectation,
@@ -21,15 +24,16 @@ from mnsim.spec.model import (
     Population,
     Recording,
     Simulation,
-    Stimulus,
     Tolerances,
-    per_neuron,
 )
-from mnsim.units import is_dimension, to_unit
+from mnsim.spec.stimuli import stimulus
+from mnsim.units import to_unit
 
 MAX_SEED = 2**32 - 2  # every simulator takes it (NEST: rng_seed = seed + 1 < 2**32 - 1)
 TOP_FIELDS = ("name", "title", "reference", "description", "simulation", "populations",
-              "stimuli", "record", "expect", "compare", "variants")
+              "projections", "stimuli", "record", "expect", "compare", "variants")
+CONNECTIVITY_MODES = ("shared", "native")
+SPIKES_ONLY_ABOVE = 1000  # populations larger than this record spikes only unless told
 
 
 def build_model(raw: Any, ctx: Context) -> Model:
@@ -45,7 +49,10 @@ def build_model(raw: Any, ctx: Context) -> Model:
     if not pops_raw:
         ctx.fail(("populations",), "a model needs at least one population")
     pops = {p: _population(p, v, sim, ctx) for p, v in pops_raw.items()}
-    stimuli = {s: _stimulus(s, v, pops, sim, ctx)
+    projections = {p: network.projection(p, v, pops, sim, ctx) for p, v in
+                   ctx.mapping(raw.get("projections", {}), ("projections",),
+                               "projections").items()}
+    stimuli = {s: stimulus(s, v, pops, sim, ctx)
                for s, v in ctx.mapping(raw.get("stimuli", {}), ("stimuli",), "stimuli").items()}
     record = {p: _recording(p, v, pops, sim, ctx)
               for p, v in ctx.mapping(raw.get("record", {}), ("record",), "recordings").items()}
@@ -54,10 +61,18 @@ def build_model(raw: Any, ctx: Context) -> Model:
     if "variants" in raw:
         for vname, body in ctx.mapping(raw["variants"], ("variants",), "variants").items():
             ctx.mapping(body, ("variants", vname), "field paths to values")
-    return Model(name=name, simulation=sim, populations=pops, stimuli=stimuli, record=record,
-                 expect=expect, tolerances=_tolerances(raw.get("compare", {}), ctx), raw=raw,
-                 title=raw.get("title", ""), reference=raw.get("reference", ""),
-                 origin=ctx.file)
+    compare = ctx.mapping(raw.get("compare", {}), ("compare",), "comparison settings")
+    ctx.keys(compare, ("compare",), ("tolerances", "connectivity"))
+    connectivity = compare.get("connectivity", "shared")
+    if connectivity not in CONNECTIVITY_MODES:
+        ctx.fail(("compare", "connectivity"), f"expected one of {', '.join(CONNECTIVITY_MODES)}"
+                                              f", got {connectivity!r}")
+    model = Model(name=name, simulation=sim, populations=pops, stimuli=stimuli, record=record,
+                  expect=expect, tolerances=_tolerances(compare.get("tolerances", {}), ctx),
+                  raw=raw, title=raw.get("title", ""), reference=raw.get("reference", ""),
+                  origin=ctx.file, projections=projections, connectivity=connectivity)
+    check_memory(model, ctx)
+    return model
 
 
 def _list(value: Any, path: Path, ctx: Context) -> list[Any]:
@@ -171,65 +186,6 @@ def _show(value: Any, unit: str) -> str:
     return f"{text} {unit}"
 
 
-def _stimulus(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulation,
-              ctx: Context) -> Stimulus:
-    path: Path = ("stimuli", name)
-    raw = ctx.mapping(raw, path, "stimulus fields")
-    stype_name = raw.get("type")
-    if stype_name not in STIMULUS_TYPES:
-        ctx.fail(path + ("type",), f"unknown stimulus type {stype_name!r}; known types: "
-                                   f"{', '.join(STIMULUS_TYPES)}")
-    stype = STIMULUS_TYPES[stype_name]
-    required = [k for k, (_, default) in stype.fields.items() if default is None and k != "stop"]
-    ctx.keys(raw, path, ("type", "target", *stype.fields), required=("target", *required))
-    target = raw["target"]
-    if target not in pops:
-        ctx.fail(path + ("target",), f"stimulus targets population '{target}', which does not "
-                                     f"exist{closest(str(target), pops)}; populations: "
-                                     f"{', '.join(pops)}")
-    pop = pops[target]
-    values: dict[str, Any] = {}
-    for key, (unit, default) in stype.fields.items():
-        given = raw.get(key, default)
-        if key == "stop" and given is None:
-            values[key] = sim.duration_ms
-        elif key in stype.per_neuron and unit == "nA":
-            values[key] = _current(given, pop, path + (key,), ctx)
-        else:
-            values[key] = ctx.quantity(given, unit, path + (key,))
-    for key in ("start", "stop"):
-        steps = values.get(key, 0.0) / sim.dt_ms
-        if key in raw and abs(steps - round(steps)) > 1e-6:
-            ctx.fail(path + (key,), f"{key} ({raw[key]}) must lie on the time grid (a whole "
-                                    f"number of dt = {sim.dt_ms:g} ms)")
-    if "start" in values and values["start"] >= sim.duration_ms:
-        ctx.fail(path + ("start",), f"start ({values['start']:g} ms) must be before the end of "
-                                    f"the run ({sim.duration_ms:g} ms)")
-    if "start" in values and not 0 <= values["start"] < values["stop"]:
-        ctx.fail(path + ("start",), f"expected 0 <= start < stop, got start {values['start']} "
-                                    f"ms, stop {values['stop']} ms")
-    return Stimulus(name=name, type=stype.name, target=target, values=values)
-
-
-def _current(raw: Any, pop: Population, path: Path, ctx: Context) -> np.ndarray:
-    """Per-neuron current in nA; a current density is multiplied by the cell's area."""
-    items = raw if isinstance(raw, list) else [raw]
-    if isinstance(raw, list) and len(raw) != pop.size:
-        ctx.fail(path, f"expected one value or a list of {pop.size} (one per neuron), got a "
-                       f"list of {len(raw)}")
-    values = []
-    for i, item in enumerate(items):
-        where = path + (i,) if isinstance(raw, list) else path
-        if is_dimension(item, "uA/cm2"):
-            if pop.cell.area_um2 is None:
-                ctx.fail(where, f"got a current density ({item!r}) but {pop.cell.type} cells "
-                                f"have no membrane area; give a current such as '0.5 nA'")
-            values.append(ctx.quantity(item, "uA/cm2", where) * pop.cell.area_um2 * 1e-5)
-        else:
-            values.append(ctx.quantity(item, "nA", where))
-    return per_neuron(np.array(values), pop.size)
-
-
 def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulation,
                ctx: Context) -> Recording:
     path: Path = ("record", name)
@@ -240,17 +196,20 @@ def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulat
     if isinstance(raw, list):
         raw = {"variables": raw}
     raw = ctx.mapping(raw, path, "recording fields, or a list of variables")
-    ctx.keys(raw, path, ("variables", "indices", "first", "interval"), required=("variables",))
+    ctx.keys(raw, path, ("variables", "indices", "first", "fraction", "interval"))
     valid = ["spikes", *CELL_TYPES[pop.cell.type].recordables]
-    variables = _list(raw["variables"], path + ("variables",), ctx)
+    default = ["spikes"] if pop.size > SPIKES_ONLY_ABOVE else ["spikes", "v"]
+    variables = _list(raw.get("variables", default), path + ("variables",), ctx)
     for i, var in enumerate(variables):
         if var not in valid:
             ctx.fail(path + ("variables", i), f"{pop.cell.type} cannot record '{var}'"
                                               f"{closest(str(var), valid)}; recordable: "
                                               f"{', '.join(valid)}")
     indices = tuple(range(pop.size))
-    if "first" in raw and "indices" in raw:
-        ctx.fail(path, "give either 'first' or 'indices', not both")
+    subsets = [k for k in ("first", "indices", "fraction") if k in raw]
+    if len(subsets) > 1:
+        ctx.fail(path, f"give one of 'first', 'indices' or 'fraction', not "
+                       f"{' and '.join(subsets)}")
     if "first" in raw:
         first = ctx.positive_int(raw["first"], path + ("first",), "a number of neurons")
         indices = tuple(range(min(first, pop.size)))
@@ -263,6 +222,15 @@ def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulat
                 ctx.fail(path + ("indices", i), f"expected a neuron index from 0 to "
                                                 f"{pop.size - 1}, got {idx!r}")
         indices = tuple(sorted(set(given)))
+    if "fraction" in raw:
+        frac = raw["fraction"]
+        if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not 0 < frac <= 1:
+            ctx.fail(path + ("fraction",), f"expected a fraction above 0 and at most 1, got "
+                                           f"{frac!r}")
+        n = max(1, round(frac * pop.size))
+        gen = np.random.default_rng(np.random.SeedSequence(
+            [sim.seed, zlib.crc32(f"record:{name}".encode())]))
+        indices = tuple(int(i) for i in np.sort(gen.choice(pop.size, n, replace=False)))
     interval = sim.dt_ms
     if "interval" in raw:
         interval = ctx.quantity(raw["interval"], "ms", path + ("interval",), positive=True)
@@ -354,11 +322,8 @@ def _expectation(i: int, raw: Any, pops: Mapping[str, Population],
 
 
 def _tolerances(raw: Any, ctx: Context) -> Tolerances:
-    path: Path = ("compare",)
-    raw = ctx.mapping(raw, path, "comparison settings")
-    ctx.keys(raw, path, ("tolerances",))
-    tol = ctx.mapping(raw.get("tolerances", {}), path + ("tolerances",), "tolerances")
-    path += ("tolerances",)
+    path: Path = ("compare", "tolerances")
+    tol = ctx.mapping(raw, path, "tolerances")
     ctx.keys(tol, path, ("spike_count", "spike_time", "rate", "v_rmse"))
     result = Tolerances()
     fields: dict[str, Any] = {}

@@ -51,14 +51,107 @@ class Population:
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """A random quantity, drawn independently per connection. ``kind`` is ``normal`` (``mu``,
+    ``sigma``), ``uniform`` (``low``, ``high``) or ``lognormal`` (``mu``, ``sigma``: the
+    median is ``exp(mu)`` in the quantity's unit). Values outside [``min``, ``max``] are
+    redrawn (NEST's ``redraw``)."""
+
+    kind: str
+    params: Mapping[str, float]
+    min: float | None = None
+    max: float | None = None
+
+    def support(self) -> tuple[float, float]:
+        """The interval drawn values can fall in."""
+        if self.kind == "uniform":
+            low, high = self.params["low"], self.params["high"]
+        elif self.kind == "lognormal":
+            low, high = 0.0, np.inf
+        else:
+            low, high = -np.inf, np.inf
+        return (max(low, -np.inf if self.min is None else self.min),
+                min(high, np.inf if self.max is None else self.max))
+
+
+Quantity = float | Distribution
+
+
+@dataclass(frozen=True)
+class Synapse:
+    """The dynamics of one connection: a catalogue synapse type (``static``,
+    ``tsodyks_markram``, ``stdp``), its weight in the target receptor's unit (sign included:
+    PyNN's convention) and delay in ms (on the time grid, at least dt), and the type's fields
+    in their catalogue units (``w_min``/``w_max`` in the weight unit; ``weight_dependence``
+    is text)."""
+
+    type: str = "static"
+    weight: Quantity = 0.0
+    delay_ms: Quantity = 0.0
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Connector:
+    """Who connects to whom. ``p`` for ``fixed_probability``, ``n`` for the fixed-number
+    rules (in-degree, out-degree, total), ``table`` for ``from_list``: columns ``pre``,
+    ``post`` (indices within the slices) and optionally ``weight``, ``delay`` (ms)."""
+
+    rule: str
+    p: float | None = None
+    n: int | None = None
+    allow_autapses: bool = True
+    allow_multapses: bool = False
+    table: Mapping[str, np.ndarray] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Connections from ``pre`` neurons ``pre_range`` (start, stop) to ``post`` neurons
+    ``post_range`` onto the post cell's ``receptor``."""
+
+    name: str
+    pre: str
+    post: str
+    pre_range: tuple[int, int]
+    post_range: tuple[int, int]
+    connector: Connector
+    synapse: Synapse
+    receptor: str
+
+    @property
+    def n_pre(self) -> int:
+        return self.pre_range[1] - self.pre_range[0]
+
+    @property
+    def n_post(self) -> int:
+        return self.post_range[1] - self.post_range[0]
+
+    @property
+    def same_neurons(self) -> bool:
+        """Whether pre and post are the same neurons (autapses are possible)."""
+        return self.pre == self.post and self.pre_range == self.post_range
+
+
+@dataclass(frozen=True)
 class Stimulus:
-    """A stimulus. ``values`` holds its fields in the stimulus type's units; per-neuron fields
-    are arrays of length ``target`` size, current densities already multiplied by the area."""
+    """A stimulus on target neurons ``target_range`` (start, stop) of population ``target``.
+    ``values`` holds its fields in the stimulus type's units; per-neuron fields are arrays of
+    length ``size`` (the targeted neurons), current densities already multiplied by the area.
+    ``spike_times`` keeps ``values["times"]``: a tuple of sorted arrays (ms), one per target.
+    Spike inputs (``poisson``, ``spike_times``) reach ``receptor`` through ``synapse``."""
 
     name: str
     type: str
     target: str
-    values: Mapping[str, Value]
+    values: Mapping[str, Any]
+    target_range: tuple[int, int] = (0, 0)
+    synapse: Synapse | None = None
+    receptor: str | None = None
+
+    @property
+    def size(self) -> int:
+        return self.target_range[1] - self.target_range[0]
 
 
 @dataclass(frozen=True)
@@ -114,6 +207,11 @@ class Model:
     title: str = ""
     reference: str = ""
     origin: str = "<python>"
+    projections: Mapping[str, Projection] = field(default_factory=dict)
+    # "shared": mnsim draws connections, random weights/delays, Poisson trains and noise
+    # currents from the seed (mnsim.draw) and every backend builds exactly those;
+    # "native": each simulator uses its own connection rules and generators
+    connectivity: str = "shared"
 
     @property
     def sha256(self) -> str:
