@@ -70,27 +70,10 @@ def on_grid(delay_ms: np.ndarray, dt_ms: float) -> np.ndarray:
 
 
 def draw(value: Quantity, n: int, gen: np.random.Generator) -> np.ndarray:
-    """``n`` values of a scalar or a :class:`Distribution` (redrawing outside its bounds)."""
-    if not isinstance(value, Distribution):
-        return np.full(n, float(value))
-    out = _sample(value, n, gen)
-    low, high = value.support()
-    for _ in range(1000):
-        bad = np.flatnonzero((out < low) | (out > high))
-        if not bad.size:
-            return out
-        out[bad] = _sample(value, bad.size, gen)
-    raise ValueError(f"could not draw {value.kind} values inside [{low}, {high}]: the bounds "
-                     f"hold almost none of the distribution")
-
-
-def _sample(d: Distribution, n: int, gen: np.random.Generator) -> np.ndarray:
-    p = d.params
-    if d.kind == "normal":
-        return gen.normal(p["mu"], p["sigma"], n)
-    if d.kind == "uniform":
-        return gen.uniform(p["low"], p["high"], n)
-    return gen.lognormal(p["mu"], p["sigma"], n)
+    """``n`` values of a scalar or a :class:`Distribution`."""
+    if isinstance(value, Distribution):
+        return value.sample(n, gen)
+    return np.full(n, float(value))
 
 
 def _pairs(proj: Projection, gen: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -129,15 +129,17 @@ def _cell(raw: Any, size: int, sim: Simulation, path: Path, ctx: Context) -> Cel
         ctx.fail(path + ("area",), f"'area' applies only to cells whose parameters are "
                                    f"densities (HH_squid); {type_name} takes absolute values")
     params = _values(ctype, ctype.params, raw.get("params", {}), size, path + ("params",), {},
-                     ctx)
+                     sim, ctx)
     initial = _values(ctype, ctype.initial, raw.get("initial", {}), size, path + ("initial",),
-                      params, ctx)
+                      params, sim, ctx)
     _check_cell(ctype, {**params, **initial}, sim, raw, path, ctx)
     return Cell(type=type_name, params=params, initial=initial, area_um2=area)
 
 
 def _values(ctype: CellType, declared: tuple, raw: Any, size: int, path: Path,
-            params: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+            params: Mapping[str, Any], sim: Simulation, ctx: Context) -> dict[str, Any]:
+    """Parameter values: a quantity, one per neuron, or a distribution drawn per neuron from
+    the seed (a stream of its own per field, so the draw is the same on every backend)."""
     raw = ctx.mapping(raw, path, f"{ctype.name} parameters")
     names = [p.name for p in declared]
     for key in raw:
@@ -146,8 +148,14 @@ def _values(ctype: CellType, declared: tuple, raw: Any, size: int, path: Path,
                                     f"{closest(str(key), names)}; valid: {', '.join(names)}")
     values: dict[str, Any] = {}
     for p in declared:
-        if p.name in raw:
+        if p.name in raw and isinstance(raw[p.name], Mapping):
+            dist = network.quantity_or_distribution(raw[p.name], p.unit, path + (p.name,), ctx)
+            key = zlib.crc32(".".join(map(str, path + (p.name,))).encode())
+            gen = np.random.default_rng(np.random.SeedSequence([sim.seed, key]))
+            values[p.name] = dist.sample(size, gen)
+        elif p.name in raw:
             values[p.name] = ctx.per_neuron(raw[p.name], p.unit, size, path + (p.name,))
+        if p.name in raw:
             low = np.min(values[p.name])
             if (p.bound == "positive" and low <= 0) or (p.bound == "nonnegative" and low < 0):
                 ctx.fail(path + (p.name,), f"{p.name} must be "

@@ -73,6 +73,26 @@ class Distribution:
         return (max(low, -np.inf if self.min is None else self.min),
                 min(high, np.inf if self.max is None else self.max))
 
+    def sample(self, n: int, gen: np.random.Generator) -> np.ndarray:
+        """``n`` independent values, redrawing those outside [min, max]."""
+        out = self._raw(n, gen)
+        low, high = self.support()
+        for _ in range(1000):
+            bad = np.flatnonzero((out < low) | (out > high))
+            if not bad.size:
+                return out
+            out[bad] = self._raw(bad.size, gen)
+        raise ValueError(f"could not draw {self.kind} values inside [{low}, {high}]: the "
+                         f"bounds hold almost none of the distribution")
+
+    def _raw(self, n: int, gen: np.random.Generator) -> np.ndarray:
+        p = self.params
+        if self.kind == "normal":
+            return gen.normal(p["mu"], p["sigma"], n)
+        if self.kind == "uniform":
+            return gen.uniform(p["low"], p["high"], n)
+        return gen.lognormal(p["mu"], p["sigma"], n)
+
 
 Quantity = float | Distribution
 
