@@ -32,6 +32,14 @@ if TYPE_CHECKING:
 
 COLUMNS = ("backend", "population", "spikes", "mean rate (Hz)", "first spike (ms)",
            "max spike shift (ms)", "v RMSE (mV)", "build (s)", "run (s)", "status")
+NETWORK_COLUMNS = ("backend", "population", "neurons", "spikes", "rate (Hz)", "CV ISI",
+                   "identical until (ms)", "build (s)", "run (s)", "status")
+MODES = {
+    "shared": "shared connectivity: every backend built the same drawn connections, weights, "
+              "delays, input spike trains and noise currents",
+    "native": "native connectivity: each simulator drew its own connections and inputs from "
+              "the seed (statistical agreement only)",
+}
 
 
 @dataclass
@@ -46,10 +54,19 @@ class Row:
     build_s: float | None = None
     run_s: float | None = None
     status: str = ""
+    # networks
+    neurons: int | None = None
+    cv_isi: float | None = None
+    identical_until_ms: float | None = None
 
-    def cells(self) -> list[str]:
+    def cells(self, network: bool = False) -> list[str]:
         def f(x: float | None, fmt: str) -> str:
             return "" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, fmt)
+        if network:
+            return [self.backend, self.population, f(self.neurons, "d"), f(self.spikes, "d"),
+                    f(self.mean_rate_hz, ".3f"), f(self.cv_isi, ".3f"),
+                    f(self.identical_until_ms, ".1f"), f(self.build_s, ".2f"),
+                    f(self.run_s, ".2f"), self.status]
         return [self.backend, self.population, f(self.spikes, "d"), f(self.mean_rate_hz, ".3f"),
                 f(self.first_spike_ms, ".3f"), f(self.max_spike_shift_ms, ".3f"),
                 f(self.v_rmse_mV, ".3f"), f(self.build_s, ".2f"), f(self.run_s, ".2f"),
@@ -75,23 +92,38 @@ class Comparison:
         """True when every backend ran and agrees with the first within the tolerances."""
         return not self.errors and all(r.status in ("reference", "agrees") for r in self.rows)
 
+    @property
+    def network(self) -> bool:
+        """Networks are compared by population statistics, not neuron by neuron."""
+        return bool(self.model.projections)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return NETWORK_COLUMNS if self.network else COLUMNS
+
     def table(self, markdown: bool = False) -> str:
-        rows = [list(COLUMNS)] + [r.cells() for r in self.rows]
+        columns = self.columns
+        rows = [list(columns)] + [r.cells(self.network) for r in self.rows]
         if markdown:
             lines = ["| " + " | ".join(r) + " |" for r in rows]
-            lines.insert(1, "|" + "|".join("---" for _ in COLUMNS) + "|")
+            lines.insert(1, "|" + "|".join("---" for _ in columns) + "|")
             return "\n".join(lines)
-        widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(columns))]
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
                          for r in rows)
 
     def summary(self) -> str:
         tol = self.model.tolerances
         verdict = "agree" if self.agree else "DO NOT agree"
+        if self.network:
+            limits = (f"population rate {tol.rate_relative * 100:g} %, CV ISI ±{tol.cv_isi:g}"
+                      f"; {MODES[self.model.connectivity]}")
+        else:
+            limits = (f"spike count ±{tol.spike_count}, spike time {tol.spike_time_ms:g} ms, "
+                      f"rate {tol.rate_relative * 100:g} %"
+                      + (f", v RMSE {tol.v_rmse_mV:g} mV" if tol.v_rmse_mV is not None else ""))
         return (f"{self.model.name}: backends {verdict} (reference {self.reference}; "
-                f"tolerances: spike count ±{tol.spike_count}, spike time "
-                f"{tol.spike_time_ms:g} ms, rate {tol.rate_relative * 100:g} %"
-                + (f", v RMSE {tol.v_rmse_mV:g} mV" if tol.v_rmse_mV is not None else "") + ")"
+                f"tolerances: {limits})"
                 + "".join(f"\n  {name} skipped: {why}" for name, why in self.skipped.items()))
 
     def write_report(self, directory: str | Path) -> Path:
@@ -107,8 +139,8 @@ class Comparison:
         write_atomic(out / "table.md", f"{self.summary()}\n\n{self.table(markdown=True)}\n")
         rows = io.StringIO()
         writer = csv.writer(rows)
-        writer.writerow(COLUMNS)
-        writer.writerows(r.cells() for r in self.rows)
+        writer.writerow(self.columns)
+        writer.writerows(r.cells(self.network) for r in self.rows)
         write_atomic(out / "table.csv", rows.getvalue())
         for name, block in self.blocks.items():
             save_block(block, out / f"{name}.pkl")
@@ -182,6 +214,8 @@ def run_isolated(model: Model, names: Sequence[str]) -> tuple[dict[str, neo.Bloc
 
 
 def _rows(comparison: Comparison) -> list[Row]:
+    if comparison.network:
+        return _network_rows(comparison)
     model, blocks = comparison.model, comparison.blocks
     ref_name = comparison.reference
     rows = []
@@ -253,3 +287,60 @@ def _rmse(ref: neo.Block, other: neo.Block, pop: str) -> float | None:
     x, y = a.rescale("mV").magnitude, b.rescale("mV").magnitude
     n = min(len(x), len(y))
     return float(np.sqrt(np.mean((x[:n] - y[:n]) ** 2)))
+
+
+def _network_rows(comparison: Comparison) -> list[Row]:
+    """Per backend and population: population rate and mean CV ISI against the reference's,
+    and how long the spike trains stay identical (in the shared mode they start so)."""
+    model, blocks = comparison.model, comparison.blocks
+    ref_name, tol = comparison.reference, model.tolerances
+    rows = []
+    for name in comparison.backends:
+        for pop, rec in model.record.items():
+            if "spikes" not in rec.variables:
+                continue
+            row = Row(backend=name, population=pop, neurons=len(rec.indices))
+            rows.append(row)
+            if name in comparison.errors:
+                row.status = f"error: {comparison.errors[name]}"
+                continue
+            block = blocks[name]
+            row.build_s = block.annotations["build_time_s"]
+            row.run_s = block.annotations["run_time_s"]
+            row.spikes = int(measure("spike_count", block, pop).sum())
+            row.mean_rate_hz = float(measure("population_rate", block, pop)[0])
+            row.cv_isi = float(measure("cv_isi", block, pop)[0])
+            if name == ref_name:
+                row.status = "reference"
+                continue
+            ref = blocks[ref_name]
+            row.identical_until_ms = _identical_until(ref, block, pop, tol.spike_time_ms,
+                                                      model.simulation.duration_ms)
+            problems = []
+            ref_rate = float(measure("population_rate", ref, pop)[0])
+            if abs(row.mean_rate_hz - ref_rate) > tol.rate_relative * max(ref_rate, 1e-9):
+                problems.append(f"rate {row.mean_rate_hz:.4g} Hz vs {ref_rate:.4g} Hz")
+            ref_cv = float(measure("cv_isi", ref, pop)[0])
+            if np.isfinite(ref_cv) != np.isfinite(row.cv_isi) or (
+                    np.isfinite(ref_cv) and abs(row.cv_isi - ref_cv) > tol.cv_isi):
+                problems.append(f"CV ISI {row.cv_isi:.3g} vs {ref_cv:.3g}")
+            row.status = "agrees" if not problems else "differs: " + "; ".join(problems)
+    return rows
+
+
+def _identical_until(ref: neo.Block, other: neo.Block, pop: str, tol_ms: float,
+                     duration_ms: float) -> float:
+    """The first time at which a neuron's spike train differs (a spike missing, extra, or
+    shifted by more than ``tol_ms``); the duration when none does."""
+    from mnsim.results import spiketrains
+
+    first = duration_ms
+    for a, b in zip(spiketrains(ref, pop), spiketrains(other, pop)):
+        ta, tb = a.magnitude, b.magnitude
+        n = min(len(ta), len(tb))
+        bad = np.flatnonzero(np.abs(ta[:n] - tb[:n]) > tol_ms)
+        if bad.size:
+            first = min(first, float(min(ta[bad[0]], tb[bad[0]])))
+        elif len(ta) != len(tb):
+            first = min(first, float((ta if len(ta) > n else tb)[n]))
+    return first

@@ -159,6 +159,13 @@ def _check_raw(raw: RawResults, model: Model, backend: str) -> None:
     def bad(msg: str) -> SimulationError:
         return SimulationError(f"{backend} backend broke the results contract: {msg}")
 
+    for name, proj in model.projections.items():
+        if proj.synapse.type == "stdp":
+            if name not in raw.weights:
+                raise bad(f"no final weights for stdp projection '{name}'")
+            pre, post, weight = raw.weights[name]
+            if not len(pre) == len(post) == len(weight) or not np.all(np.isfinite(weight)):
+                raise bad(f"final weights of '{name}' malformed")
     for name, rec in model.record.items():
         if "spikes" in rec.variables:
             trains = raw.spikes.get(name)

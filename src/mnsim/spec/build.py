@@ -332,7 +332,7 @@ def _expectation(i: int, raw: Any, pops: Mapping[str, Population],
 def _tolerances(raw: Any, ctx: Context) -> Tolerances:
     path: Path = ("compare", "tolerances")
     tol = ctx.mapping(raw, path, "tolerances")
-    ctx.keys(tol, path, ("spike_count", "spike_time", "rate", "v_rmse"))
+    ctx.keys(tol, path, ("spike_count", "spike_time", "rate", "v_rmse", "cv_isi"))
     result = Tolerances()
     fields: dict[str, Any] = {}
     if "spike_count" in tol:
@@ -347,6 +347,8 @@ def _tolerances(raw: Any, ctx: Context) -> Tolerances:
         if not text.endswith("%"):
             ctx.fail(path + ("rate",), f"expected a percentage such as '1 %', got {text!r}")
         fields["rate_relative"] = ctx.quantity(text[:-1], "1", path + ("rate",)) / 100.0
+    if "cv_isi" in tol:
+        fields["cv_isi"] = ctx.quantity(tol["cv_isi"], "1", path + ("cv_isi",))
     if "v_rmse" in tol:
         fields["v_rmse_mV"] = ctx.quantity(tol["v_rmse"], "mV", path + ("v_rmse",))
     return Tolerances(**{**result.__dict__, **fields})

@@ -210,8 +210,9 @@ class Tolerances:
 
     spike_count: int = 0
     spike_time_ms: float = 0.1
-    rate_relative: float = 0.01
+    rate_relative: float = 0.01  # per neuron; for networks, of the population rate
     v_rmse_mV: float | None = None
+    cv_isi: float = 0.1  # networks: absolute difference of the population's mean CV ISI
 
 
 @dataclass(frozen=True)
