@@ -1,4 +1,5 @@
-"""Figures: voltage traces (one run, or several backends overlaid) and spike rasters."""
+"""Figures: voltage traces (one run, or several backends overlaid), spike rasters, and for
+networks a raster above the population rate of each population."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from mnsim.spec.model import Model
 
 MAX_TRACES = 4  # neurons drawn per population, so a large population stays readable
+NETWORK_MIN_NEURONS = 20  # plot_run draws raster + rate for populations recording more
+MAX_RASTER_NEURONS = 500  # a raster shows at most this many neurons, evenly spaced
+RATE_BIN_MS = 5.0  # the population rate's bins
 _STYLES = ("-", "--", ":", "-.")
 
 
@@ -65,42 +69,129 @@ def plot_traces(blocks: Mapping[str, neo.Block], model: Model, path: str | Path)
 
 
 def plot_raster(blocks: Mapping[str, neo.Block], model: Model, path: str | Path) -> Path:
-    """One raster per backend (rows: recorded neurons, populations stacked and coloured)."""
+    """One raster per backend (rows: recorded neurons, populations stacked and coloured; at
+    most :data:`MAX_RASTER_NEURONS` per population, evenly spaced, then as dots)."""
     import numpy as np
     from matplotlib.ticker import MaxNLocator
 
     plt = _pyplot()
     fig, axes = plt.subplots(len(blocks), 1, figsize=(9, 1.2 + 1.5 * len(blocks)),
                              squeeze=False, sharex=True)
+    pops = [p for p, rec in model.record.items() if "spikes" in rec.variables]
+    many = sum(min(len(model.record[p].indices), MAX_RASTER_NEURONS) for p in pops) > 50
     for ax, (name, block) in zip(axes[:, 0], blocks.items()):
         offset = 0
-        for k, (pop, rec) in enumerate(model.record.items()):
-            if "spikes" not in rec.variables:
-                continue
+        for k, pop in enumerate(pops):
             trains = spiketrains(block, pop)
-            times = [st.rescale("ms").magnitude for st in trains]
+            shown = _evenly(len(trains))
+            times = [trains[i].rescale("ms").magnitude for i in shown]
             rows = [np.full(len(t), offset + r) for r, t in enumerate(times)]
+            label = pop if len(shown) == len(trains) else \
+                f"{pop} ({len(shown)} of {len(trains)})"
             if times:
-                ax.scatter(np.concatenate(times), np.concatenate(rows), marker="|", s=60,
-                           color=f"C{k}", label=pop)
-            offset += len(trains)
-        ax.set_ylabel(f"{name}\nindex")
+                style = {"marker": ".", "s": 1.5, "linewidths": 0, "rasterized": True} if many \
+                    else {"marker": "|", "s": 60}
+                ax.scatter(np.concatenate(times), np.concatenate(rows), color=f"C{k}",
+                           label=label, **style)
+            offset += len(shown)
+        ax.set_ylabel(f"{name}\n{'row' if many else 'index'}")
         ax.set_ylim(-0.5, max(offset, 1) - 0.5)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0, 0].legend(fontsize="small", loc="upper right")
+    axes[0, 0].legend(fontsize="small", loc="upper right", markerscale=6 if many else 1)
     axes[-1, 0].set_xlabel("time (ms)")
     axes[-1, 0].set_xlim(0, model.simulation.duration_ms)
     fig.suptitle(f"{model.name}: spikes by backend")
     return _save(fig, path)
 
 
-def plot_run(block: neo.Block, model: Model, path: str | Path) -> Path:
-    """Traces of one run (every recorded signal), as ``mnsim run --plot`` draws them."""
+def _evenly(n: int):
+    """At most :data:`MAX_RASTER_NEURONS` of ``n`` positions, evenly spaced, first and last
+    included."""
+    import numpy as np
+
+    return np.unique(np.linspace(0, n - 1, min(n, MAX_RASTER_NEURONS)).round().astype(int))
+
+
+def network_populations(model: Model) -> list[str]:
+    """Populations recording spikes of more than :data:`NETWORK_MIN_NEURONS` neurons, drawn as
+    a raster above the population rate."""
+    return [p for p, rec in model.record.items()
+            if "spikes" in rec.variables and len(rec.indices) > NETWORK_MIN_NEURONS]
+
+
+def plot_network(block: neo.Block, model: Model, path: str | Path,
+                 populations: list[str] | None = None) -> Path:
+    """For each population (default: every one recording spikes), a raster of its spikes
+    (at most :data:`MAX_RASTER_NEURONS` neurons, evenly spaced) above its population rate
+    (:data:`RATE_BIN_MS` bins), all on one time axis."""
     plt = _pyplot()
+    pops = populations if populations is not None else \
+        [p for p, rec in model.record.items() if "spikes" in rec.variables]
+    if not pops:
+        raise MnsimError(f"model '{model.name}' records no spikes to plot")
+    fig, axes = plt.subplots(2 * len(pops), 1, figsize=(9, 0.6 + 3.6 * len(pops)),
+                             squeeze=False, sharex=True,
+                             gridspec_kw={"height_ratios": [2.6, 1] * len(pops)})
+    for k, pop in enumerate(pops):
+        _draw_population(axes[2 * k, 0], axes[2 * k + 1, 0], block, pop, f"C{k}",
+                         model.simulation.duration_ms)
+    axes[-1, 0].set_xlabel("time (ms)")
+    fig.suptitle(f"{model.name} on {block.annotations.get('backend')}")
+    return _save(fig, path)
+
+
+def _draw_population(raster, rate, block: neo.Block, population: str, color: str,
+                     duration_ms: float) -> None:
+    import numpy as np
+
+    from mnsim.analysis.population import population_rate, population_rate_signal
+
+    trains = spiketrains(block, population)
+    n = len(trains)
+    shown = _evenly(n)
+    times = [trains[i].rescale("ms").magnitude for i in shown]
+    if times and sum(map(len, times)):
+        rows = [np.full(len(t), trains[i].annotations["index"]) for i, t in zip(shown, times)]
+        # hundreds of rows in a few centimetres: pixel-sized dots, rasterised in PDF/SVG
+        style = {"marker": ".", "s": 1.5, "linewidths": 0, "rasterized": True} \
+            if len(shown) > 50 else {"marker": "|", "s": 40}
+        raster.scatter(np.concatenate(times), np.concatenate(rows), color=color, **style)
+    note = f"all {n} recorded neurons" if len(shown) == n else \
+        f"{len(shown)} of {n} recorded neurons shown, evenly spaced"
+    raster.set_title(f"{population}: {note}", fontsize="medium", loc="left")
+    raster.set_ylabel(f"{population}\nneuron")
+    if n:
+        first, last = (trains[i].annotations["index"] for i in (0, -1))
+        raster.set_ylim(first - 0.5, last + 0.5)
+    sig = population_rate_signal(block, population, RATE_BIN_MS)
+    edges = sig.times.rescale("ms").magnitude
+    values = sig.magnitude[:, 0]
+    rate.stairs(values, np.append(edges, edges[-1] + RATE_BIN_MS), color=color, lw=1,
+                fill=True, alpha=0.35)
+    rate.stairs(values, np.append(edges, edges[-1] + RATE_BIN_MS), color=color, lw=1)
+    mean = population_rate(block, population)[0]
+    rate.axhline(mean, color="0.3", lw=0.8, ls=":")
+    rate.set_ylabel(f"rate (Hz)\n{RATE_BIN_MS:g} ms bins")
+    rate.text(0.995, 0.95, f"mean {mean:.3g} Hz", transform=rate.transAxes, ha="right",
+              va="top", fontsize="small", bbox={"fc": "white", "ec": "none", "alpha": 0.8})
+    rate.set_ylim(bottom=0)
+    rate.set_xlim(0, duration_ms)
+
+
+def plot_run(block: neo.Block, model: Model, path: str | Path) -> Path:
+    """One run, as ``mnsim run --plot`` draws it: for each population recording spikes of
+    more than :data:`NETWORK_MIN_NEURONS` neurons a raster above its population rate
+    (:func:`plot_network`), then the traces of every recorded signal (first neurons)."""
+    plt = _pyplot()
+    networks = network_populations(model)
     signals = block.segments[0].analogsignals
-    fig, axes = plt.subplots(max(len(signals), 1), 1, figsize=(9, 2.6 * max(len(signals), 1)),
-                             squeeze=False, sharex=True)
-    for ax, sig in zip(axes[:, 0], signals):
+    ratios = [2.6, 1] * len(networks) + [2.2] * len(signals) or [1]
+    fig, axes = plt.subplots(len(ratios), 1, figsize=(9, 0.6 + 1.2 * sum(ratios)),
+                             squeeze=False, sharex=True, gridspec_kw={"height_ratios": ratios})
+    for k, pop in enumerate(networks):
+        _draw_population(axes[2 * k, 0], axes[2 * k + 1, 0], block, pop, f"C{k}",
+                         model.simulation.duration_ms)
+    for ax, sig in zip(axes[2 * len(networks):, 0], signals):
         values = sig.magnitude
         for ch in range(min(values.shape[1], MAX_TRACES)):
             ax.plot(sig.times.rescale("ms").magnitude, values[:, ch], lw=1,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnsim.analysis import measure
-from mnsim.catalogue.measures import MEASURES
+from mnsim.catalogue.measures import MEASURES, POPULATION_MEASURES
 
 if TYPE_CHECKING:
     import neo
@@ -18,15 +18,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Check:
-    """One line of a validation table: one expectation for one neuron."""
+    """One line of a validation table: one expectation for one neuron, or for a whole
+    population (a population measure: ``index`` None, ``neurons`` recorded neurons)."""
 
     measure: str
     population: str
-    index: int
+    index: int | None
     expected: str
     got: float
     unit: str
     passed: bool
+    neurons: int = 1
+
+    @property
+    def target(self) -> str:
+        """``exc[3]`` for one neuron, ``exc (4000 neurons)`` for a population."""
+        if self.index is not None:
+            return f"{self.population}[{self.index}]"
+        return f"{self.population} ({self.neurons} neuron{'' if self.neurons == 1 else 's'})"
 
 
 @dataclass(frozen=True)
@@ -40,12 +49,12 @@ class Validation:
         return all(c.passed for c in self.checks)
 
     def table(self) -> str:
-        """A plain-text table: measure, neuron, expected, got, PASS/FAIL."""
+        """A plain-text table: measure, neuron(s), expected, got, PASS/FAIL."""
         rows = [("measure", "neuron", "expected", "got", "result")]
         for c in self.checks:
             unit = "" if c.unit == "1" else f" {c.unit}"
             got = "n/a" if np.isnan(c.got) else f"{c.got:.6g}{unit}"
-            rows.append((c.measure, f"{c.population}[{c.index}]", c.expected, got,
+            rows.append((c.measure, c.target, c.expected, got,
                          "pass" if c.passed else "FAIL"))
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
@@ -70,23 +79,29 @@ def check_expectations(model: Model, block: neo.Block) -> Validation:
     checks: list[Check] = []
     for exp in model.expect:
         values = measure(exp.measure, block, exp.population, default_window(model, exp))
-        indices = list(model.record[exp.population].indices)
-        if exp.index is not None:
-            values = values[[indices.index(exp.index)]]
-            indices = [exp.index]
-        expected = np.broadcast_to(np.array(exp.expected or [np.nan]), values.shape)
         unit = MEASURES[exp.measure][0]
+        recorded = list(model.record[exp.population].indices)
+        if exp.measure in POPULATION_MEASURES:
+            # one value for the population (an ``index`` would not change it)
+            indices: list[int | None] = [None]
+        elif exp.index is not None:
+            values = values[[recorded.index(exp.index)]]
+            indices = [exp.index]
+        else:
+            indices = list(recorded)
+        expected = np.broadcast_to(np.array(exp.expected or [np.nan]), values.shape)
         for idx, got, ref in zip(indices, values, expected):
             checks.append(Check(measure=exp.measure, population=exp.population, index=idx,
                                 expected=_describe(exp, ref, unit), got=float(got), unit=unit,
-                                passed=_passes(exp, float(got), float(ref))))
+                                passed=_passes(exp, float(got), float(ref)),
+                                neurons=len(recorded) if idx is None else 1))
     return Validation(model=model.name, backend=str(block.annotations.get("backend", "?")),
                       checks=tuple(checks))
 
 
 def _passes(exp: Expectation, got: float, ref: float) -> bool:
-    if np.isnan(got):
-        return False
+    if np.isnan(got):  # undefined (a silent neuron's first spike, a cv without intervals)
+        return False   # fails every kind of check, a min/max band included
     if exp.kind == "equals":
         return got == ref
     if exp.kind == "value":

@@ -2,5 +2,6 @@
 produced a Block."""
 
 from mnsim.analysis.measures import MEASURE_FUNCTIONS, measure
+from mnsim.analysis.population import population_rate_signal
 
-__all__ = ["MEASURE_FUNCTIONS", "measure"]
+__all__ = ["MEASURE_FUNCTIONS", "measure", "population_rate_signal"]

@@ -1,7 +1,9 @@
-"""Per-neuron measures: one registry, one :func:`measure` to get any of them.
+"""Measures: one registry, one :func:`measure` to get any of them.
 
-Each function takes the Block, a population and an optional time window and returns one value
-per recorded neuron (index order). Spike statistics use Elephant.
+Each function takes the Block, a population and an optional time window and returns an array:
+one value per recorded neuron (index order) for the per-neuron measures defined here, one value
+for the population measures of :mod:`mnsim.analysis.population` (the catalogue's ``scope``).
+Spike statistics use Elephant.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mnsim.analysis.population import correlation, cv_isi, fano_factor, population_rate, synchrony
 from mnsim.catalogue.measures import MEASURES
 from mnsim.errors import MnsimError
 from mnsim.results import signal, spiketrains
@@ -76,12 +79,18 @@ MEASURE_FUNCTIONS: dict[str, MeasureFn] = {
     "mean_rate": mean_rate,
     "isi_rate": isi_rate,
     "resting_potential": resting_potential,
+    "population_rate": population_rate,
+    "cv_isi": cv_isi,
+    "fano_factor": fano_factor,
+    "correlation": correlation,
+    "synchrony": synchrony,
 }
 assert set(MEASURE_FUNCTIONS) == set(MEASURES), "catalogue and analysis measures out of step"
 
 
 def measure(name: str, block: neo.Block, population: str, window: Window = None) -> np.ndarray:
-    """Compute measure ``name`` for every recorded neuron of ``population``.
+    """Compute measure ``name`` for every recorded neuron of ``population``, or for the
+    population as a whole (population measures).
 
     Parameters
     ----------
@@ -97,12 +106,15 @@ def measure(name: str, block: neo.Block, population: str, window: Window = None)
     Returns
     -------
     numpy.ndarray
-        One value per recorded neuron, in the measure's unit (NaN where undefined).
+        One value per recorded neuron, or one element for a population measure, in the
+        measure's unit (NaN where undefined).
 
     Examples
     --------
     >>> measure("isi_rate", block, "cells")  # doctest: +SKIP
     array([ 26.43,  63.05, 128.97])
+    >>> measure("population_rate", block, "exc", (100.0, 1000.0))  # doctest: +SKIP
+    array([12.7])
     """
     if name not in MEASURE_FUNCTIONS:
         raise MnsimError(f"unknown measure '{name}'; known: {', '.join(MEASURE_FUNCTIONS)}")

@@ -279,6 +279,11 @@ def _expectation(i: int, raw: Any, pops: Mapping[str, Population],
                        f"under record.{pop}")
     index = raw.get("index")
     n_checked = len(record[pop].indices)
+    if MEASURES[measure].scope == "population":
+        if index is not None:
+            ctx.fail(path + ("index",), f"'{measure}' is one number for the whole population: "
+                                        f"remove 'index'")
+        n_checked = 1
     if index is not None:
         if index not in record[pop].indices:
             ctx.fail(path + ("index",), f"neuron {index!r} of '{pop}' is not recorded")
@@ -295,7 +300,8 @@ def _expectation(i: int, raw: Any, pops: Mapping[str, Population],
         values = given if isinstance(given, list) else [given]
         if len(values) not in (1, n_checked):
             ctx.fail(path + (kind,), f"expected one value or {n_checked} (one per recorded "
-                                     f"neuron), got {len(values)}")
+                                     f"neuron), got {len(values)}" if n_checked > 1 else
+                     f"expected one value ('{measure}' is one number), got {len(values)}")
         fields["expected"] = tuple(ctx.quantity(v, unit, path + (kind, j) if
                                                 isinstance(given, list) else path + (kind,))
                                    for j, v in enumerate(values))
