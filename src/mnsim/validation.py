@@ -29,12 +29,14 @@ class Check:
     unit: str
     passed: bool
     neurons: int = 1
+    event: int | None = None  # the event number of an "events" measure
 
     @property
     def target(self) -> str:
         """``exc[3]`` for one neuron, ``exc (4000 neurons)`` for a population."""
         if self.index is not None:
-            return f"{self.population}[{self.index}]"
+            event = f" event {self.event}" if self.event is not None else ""
+            return f"{self.population}[{self.index}]{event}"
         return f"{self.population} ({self.neurons} neuron{'' if self.neurons == 1 else 's'})"
 
 
@@ -81,6 +83,9 @@ def check_expectations(model: Model, block: neo.Block) -> Validation:
         values = measure(exp.measure, block, exp.population, default_window(model, exp))
         unit = MEASURES[exp.measure][0]
         recorded = list(model.record[exp.population].indices)
+        if MEASURES[exp.measure].scope == "events":
+            checks += _event_checks(exp, values, recorded[0], unit)
+            continue
         if exp.measure in POPULATION_MEASURES:
             # one value for the population (an ``index`` would not change it)
             indices: list[int | None] = [None]
@@ -97,6 +102,25 @@ def check_expectations(model: Model, block: neo.Block) -> Validation:
                                 neurons=len(recorded) if idx is None else 1))
     return Validation(model=model.name, backend=str(block.annotations.get("backend", "?")),
                       checks=tuple(checks))
+
+
+def _event_checks(exp: Expectation, values: np.ndarray, index: int, unit: str) -> list[Check]:
+    """One check per expected event; a missing or extra event fails."""
+    n = max(len(values), len(exp.expected) if exp.kind != "range" else len(values))
+    checks = []
+    for i in range(n):
+        got = float(values[i]) if i < len(values) else np.nan
+        if exp.kind == "range":
+            ref = np.nan
+        else:
+            ref = float(exp.expected[i]) if i < len(exp.expected) else np.nan
+        passed = _passes(exp, got, ref) and not np.isnan(got) and (
+            exp.kind == "range" or not np.isnan(ref))
+        checks.append(Check(measure=exp.measure, population=exp.population, index=index,
+                            expected=_describe(exp, ref, unit) if not (
+                                exp.kind != "range" and np.isnan(ref)) else "no event",
+                            got=got, unit=unit, passed=passed, event=i + 1))
+    return checks
 
 
 def _passes(exp: Expectation, got: float, ref: float) -> bool:

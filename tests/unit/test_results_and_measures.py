@@ -115,3 +115,35 @@ def test_save_refuses_unknown_format(model, tmp_path):
     with pytest.raises(MnsimError, match="unknown extension '.csv'; use one of .nix, .pkl"):
         mnsim.save(synthetic(model), tmp_path / "x.csv")
     assert not list(tmp_path.iterdir())
+
+
+def test_gsyn_exc_increments_and_event_checks():
+    """Exponentially decaying g with jumps of known size: the measure returns each jump (plus
+    one step of decay of what was there), and validation checks them one by one."""
+    model = mnsim.load("tsodyks_markram_synapse")
+    dt, tau, n = 0.01, 5.0, 30000
+    jumps = {3000: 0.005, 4000: 0.0025820, 5000: 0.0014126, 6000: 0.00084705, 23000: 0.0024032}
+    g = np.zeros(n)
+    for k in range(1, n):
+        g[k] = g[k - 1] * np.exp(-dt / tau) + jumps.get(k, 0.0)
+    raw = RawResults(spikes={}, integration="test", signals=[
+        RawSignal("post", "v", "mV", dt, np.full((n, 1), -65.0), (0,)),
+        RawSignal("post", "gsyn_exc", "uS", dt, g[:, None], (0,))])
+    block = to_block(raw, model, backend="test", backend_version="0", build_time_s=0,
+                     run_time_s=0)
+    rises = measure("gsyn_exc_increments", block, "post")
+    assert rises.size == 5
+    before = np.array([g[k - 1] for k in jumps]) * (1 - np.exp(-dt / tau))
+    assert rises == pytest.approx(np.array(list(jumps.values())) - before, rel=1e-12)
+    result = check_expectations(model, block)
+    assert result.passed and len(result.checks) == 5
+    assert "post[0] event 5" in result.table()
+    del jumps[23000]
+    g2 = np.zeros(n)
+    for k in range(1, n):
+        g2[k] = g2[k - 1] * np.exp(-dt / tau) + jumps.get(k, 0.0)
+    raw.signals[1] = RawSignal("post", "gsyn_exc", "uS", dt, g2[:, None], (0,))
+    block = to_block(raw, model, backend="test", backend_version="0", build_time_s=0,
+                     run_time_s=0)
+    result = check_expectations(model, block)
+    assert not result.passed and not result.checks[4].passed  # the missing fifth event

@@ -73,6 +73,24 @@ def resting_potential(block: neo.Block, population: str, window: Window = None) 
     return np.asarray(sig.rescale("mV").magnitude.mean(axis=0))
 
 
+def gsyn_exc_increments(block: neo.Block, population: str, window: Window = None) -> np.ndarray:
+    """The jump of the excitatory conductance at each synaptic event, from the samples of
+    the population's one recorded neuron: g only rises at events (it decays in between), so
+    every rise between consecutive samples is one event (two events in one step count as
+    one). Sample at dt: the rise then includes one step of decay of what was there before."""
+    sig = signal(block, population, "gsyn_exc")
+    if sig is None or sig.shape[1] != 1:
+        raise MnsimError(f"gsyn_exc_increments needs 'gsyn_exc' recorded for exactly one neuron "
+                         f"of '{population}'")
+    if window is not None:
+        import quantities as pq
+
+        sig = sig.time_slice(window[0] * pq.ms, window[1] * pq.ms)
+    g = np.asarray(sig.rescale("uS").magnitude[:, 0])
+    rise = np.diff(g)
+    return rise[rise > 1e-9 * max(float(np.abs(g).max(initial=0.0)), 1e-30)]
+
+
 MEASURE_FUNCTIONS: dict[str, MeasureFn] = {
     "spike_count": spike_count,
     "first_spike_time": first_spike_time,
@@ -84,6 +102,7 @@ MEASURE_FUNCTIONS: dict[str, MeasureFn] = {
     "fano_factor": fano_factor,
     "correlation": correlation,
     "synchrony": synchrony,
+    "gsyn_exc_increments": gsyn_exc_increments,
 }
 assert set(MEASURE_FUNCTIONS) == set(MEASURES), "catalogue and analysis measures out of step"
 

@@ -8,7 +8,8 @@ from typing import NamedTuple
 class Measure(NamedTuple):
     unit: str
     description: str
-    # "neuron": one value per recorded neuron; "population": one value for the population
+    # "neuron": one value per recorded neuron; "population": one value for the population;
+    # "events": one value per event of the population's single recorded neuron
     scope: str
 
 
@@ -33,6 +34,9 @@ MEASURES: dict[str, Measure] = {
     "synchrony": Measure("1", "spike-contrast synchrony in [0, 1] (Elephant), first 200 firing "
                               "neurons: ~0.12-0.15 asynchronous, 1 all in volleys",
                          "population"),
+    "gsyn_exc_increments": Measure("uS", "the rise of gsyn_exc at each synaptic event (one "
+                                         "value per event, consecutive samples; record one "
+                                         "neuron at dt)", "events"),
 }
 
 POPULATION_MEASURES = frozenset(name for name, m in MEASURES.items() if m.scope == "population")

@@ -273,13 +273,18 @@ def _expectation(i: int, raw: Any, pops: Mapping[str, Population],
     if pop not in pops:
         ctx.fail(path + ("population",), f"population '{pop}' does not exist; populations: "
                                          f"{', '.join(pops)}")
-    needed = "v" if measure == "resting_potential" else "spikes"
+    needed = {"resting_potential": "v", "gsyn_exc_increments": "gsyn_exc"}.get(measure,
+                                                                                "spikes")
     if pop not in record or needed not in record[pop].variables:
         ctx.fail(path, f"measure '{measure}' needs '{needed}' recorded for '{pop}'; add it "
                        f"under record.{pop}")
     index = raw.get("index")
     n_checked = len(record[pop].indices)
-    if MEASURES[measure].scope == "population":
+    scope = MEASURES[measure].scope
+    if scope == "events" and len(record[pop].indices) != 1:
+        ctx.fail(path, f"'{measure}' measures the events of one neuron: record exactly one "
+                       f"neuron of '{pop}' (e.g. indices: [0])")
+    if scope == "population":
         if index is not None:
             ctx.fail(path + ("index",), f"'{measure}' is one number for the whole population: "
                                         f"remove 'index'")
@@ -298,7 +303,7 @@ def _expectation(i: int, raw: Any, pops: Mapping[str, Population],
     if kind in ("equals", "value"):
         given = raw[kind]
         values = given if isinstance(given, list) else [given]
-        if len(values) not in (1, n_checked):
+        if scope != "events" and len(values) not in (1, n_checked):
             ctx.fail(path + (kind,), f"expected one value or {n_checked} (one per recorded "
                                      f"neuron), got {len(values)}" if n_checked > 1 else
                      f"expected one value ('{measure}' is one number), got {len(values)}")
