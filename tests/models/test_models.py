@@ -1,11 +1,16 @@
 """Every shipped model, and each of its variants, validates (its expect: entries pass) on every
-backend."""
+backend. Network-scale runs are marked ``slow`` (deselected by default; ``./dev test -m slow``
+runs them): more synapses than a backend builds in a few seconds."""
 
 import pytest
 
 import mnsim
-from conftest import backend_params
+from conftest import SIMULATORS
 from mnsim.spec import shipped_models
+from mnsim.spec.memory import expected_synapses
+
+# synapses above which a run takes more than about half a minute on the CI machine
+SLOW_ABOVE = {"neuron": 1_000_000, "brian2": 5_000_000, "nest": 5_000_000}
 
 
 def model_names() -> list[str]:
@@ -16,12 +21,24 @@ def model_names() -> list[str]:
     return names
 
 
+def cases() -> list:
+    params = []
+    for name in model_names():
+        model = mnsim.load(name)
+        synapses = sum(expected_synapses(p) for p in model.projections.values())
+        for backend in SIMULATORS:
+            marks = [getattr(pytest.mark, f"requires_{backend}")]
+            if synapses > SLOW_ABOVE[backend]:
+                marks.append(pytest.mark.slow)
+            params.append(pytest.param(name, backend, marks=marks, id=f"{name}-{backend}"))
+    return params
+
+
 def test_variants_are_collected():
     assert {"hh_squid:weak", "hh_squid:medium", "hh_squid:strong"} <= set(model_names())
 
 
-@pytest.mark.parametrize("backend", backend_params())
-@pytest.mark.parametrize("name", model_names())
+@pytest.mark.parametrize(("name", "backend"), cases())
 def test_model_validates(name, backend):
     report = mnsim.validate(name, backend)
     assert report.checks, f"{name} has no expect: entries"
