@@ -70,6 +70,8 @@ def _spiketrains(pop: str, indices, trains, ms, t_start, t_stop) -> list[neo.Spi
     lengths = [len(t) for t in trains]
     bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
     times = np.concatenate(trains).astype(float) if trains else np.empty(0)
+    # a spike in the last step is stamped at the duration; k * dt may round just above it
+    np.minimum(times, float(t_stop.magnitude), out=times)
     whole = neo.SpikeTrain(times, units=ms, t_start=t_start, t_stop=t_stop)
     out = []
     for i, idx in enumerate(indices):

@@ -142,6 +142,8 @@ def _describe(exp: Expectation, ref: float, unit: str) -> str:
         tol = f"{exp.tolerance * 100:g} %" if exp.tolerance_is_relative else \
             f"{exp.tolerance:g}{u}"
         return f"{ref:g}{u} ± {tol}"
-    low = "-inf" if exp.low is None else f"{exp.low:g}"
-    high = "inf" if exp.high is None else f"{exp.high:g}"
-    return f"in [{low}, {high}]{u}"
+    if exp.low is None:
+        return f"<= {exp.high:g}{u}"
+    if exp.high is None:
+        return f">= {exp.low:g}{u}"
+    return f"in [{exp.low:g}, {exp.high:g}]{u}"

@@ -1,10 +1,13 @@
 """The NEST backend: catalogue cells as NEST point-neuron models (tables in
-:mod:`~mnsim.backends.nest.translate`), step currents as ``step_current_generator`` devices
-(:mod:`~mnsim.backends.nest.stimuli`), recordings from ``multimeter`` and ``spike_recorder``
-devices (:mod:`~mnsim.backends.nest.recording`).
+:mod:`~mnsim.backends.nest.translate`), current stimuli as generator devices and ``I_e``
+(:mod:`~mnsim.backends.nest.stimuli`), projections (:mod:`~mnsim.backends.nest.network`),
+spike inputs (:mod:`~mnsim.backends.nest.inputs`), recordings from ``multimeter`` and
+``spike_recorder`` devices (:mod:`~mnsim.backends.nest.recording`).
 
-NEST is imported only inside methods. Every NEST call is vectorised over a population
-(``NodeCollection.set`` with one value per neuron, one ``Connect`` call for all generators).
+NEST is imported only inside methods. Every NEST call is vectorised over a population (one
+status call with a value per neuron, one ``Connect`` call per projection or for all
+generators). ``threads`` is NEST's ``local_num_threads``; NEST's ``rng_seed`` (native
+connectivity, Poisson and noise generators) is the model's seed + 1.
 
 The run is simulated in chunks, and the multimeters are emptied after each, so that memory
 stays bounded when many neurons are sampled every step. It lasts one ``min_delay`` longer than
@@ -18,6 +21,9 @@ sampled every step (by the same multimeter as the user's ``v`` when that one sam
 step) and spike times are the upward crossings of 0 mV
 (:class:`~mnsim.backends.nest.recording.CrossingSink`). This costs a sample per neuron and
 step, which NEST converts to Python at roughly 0.1-0.3 us each; chunking bounds the memory.
+The spikes an ``HH_squid`` population sends through projections are NEST's, at the peak.
+``HH_cond_exp`` (``hh_cond_exp_traub``): the catalogue's spike rule is NEST's own, so its
+spike events are recorded directly.
 """
 
 from __future__ import annotations
@@ -29,8 +35,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mnsim.backends.base import Backend, Capabilities, RawResults, RawSignal
+from mnsim.backends.nest.inputs import SPIKE_INPUTS, connect_spike_inputs
+from mnsim.backends.nest.network import connect_projections, node_ids, set_status
+from mnsim.backends.nest.plasticity import (
+    aligned_min_delay_steps,
+    check_synapses,
+    final_weights,
+    force_min_delay,
+    set_tau_minus,
+    spike_steps,
+)
 from mnsim.backends.nest.recording import CrossingSink, SignalSink, as_array, spike_trains
-from mnsim.backends.nest.stimuli import CurrentPlan, plan_currents
+from mnsim.backends.nest.stimuli import CURRENT_TYPES, CurrentPlan, plan_currents
 from mnsim.backends.nest.translate import CELLS
 from mnsim.catalogue import CELL_TYPES
 from mnsim.errors import SimulationError
@@ -69,6 +85,8 @@ class _Built:
     signals: dict[str, SignalSink] = field(default_factory=dict)  # population -> sink
     spike_recorders: dict[str, tuple[Any, np.ndarray]] = field(default_factory=dict)
     crossings: dict[str, CrossingSink] = field(default_factory=dict)
+    stdp: dict[str, tuple[str, float]] = field(default_factory=dict)  # projection -> model
+    stdp_recorders: dict[str, Any] = field(default_factory=dict)  # population -> recorder
 
 
 class NestBackend(Backend):
@@ -77,22 +95,40 @@ class NestBackend(Backend):
     name = "nest"
     module = "nest"
     capabilities = Capabilities(cell_types=frozenset(CELLS),
-                                stimulus_types=frozenset({"step_current"}))
+                                stimulus_types=CURRENT_TYPES | SPIKE_INPUTS,
+                                synapse_types=frozenset({"static", "tsodyks_markram", "stdp"}))
 
     def version(self) -> str:
         """NEST's version string."""
         return str(_nest().__version__)
 
+    def check(self, model: Model) -> None:
+        """The capabilities, then what NEST's synapse models cannot express (STDP's w_min,
+        tau_minus per post neuron)."""
+        super().check(model)
+        check_synapses(model)
+
     def _build(self, model: Model) -> None:
         nest = _nest()
         _reset_kernel(nest, model, self.threads)
         dt = model.simulation.dt_ms
-        plan = plan_currents(model, delay_steps=max(1, round(GENERATOR_DELAY_MS / dt)))
+        delay_steps = max(1, round(GENERATOR_DELAY_MS / dt))
+        plan = plan_currents(model, delay_steps, native=model.connectivity == "native")
         built = _Built()
         for name, pop in model.populations.items():
             built.nodes[name] = _create(nest, pop, plan)
+        set_tau_minus(nest, built.nodes, model)
+        min_delay = aligned_min_delay_steps(model, delay_steps)
+        if min_delay is not None:  # exact final STDP weights (see .plasticity)
+            force_min_delay(nest, min_delay, dt)
         built.i_e_schedule = _i_e_schedule(plan, built.nodes)
         _connect_generators(nest, plan, built.nodes, dt)
+        built.stdp = connect_projections(nest, model, built.nodes)
+        for name in {p for s in built.stdp for p in (model.projections[s].pre,
+                                                     model.projections[s].post)}:
+            built.stdp_recorders[name] = nest.Create("spike_recorder")
+            nest.Connect(built.nodes[name], built.stdp_recorders[name])
+        connect_spike_inputs(nest, model, built.nodes)
         for rec in model.record.values():
             _add_recorders(nest, model, rec, built)
         self._built = built
@@ -111,7 +147,7 @@ class NestBackend(Backend):
             nest.Simulate((stop - done) * dt)
             done = stop
             for name, i_e in built.i_e_schedule.get(stop, {}).items():
-                built.nodes[name].set({"I_e": i_e.tolist()})
+                set_status(nest, built.nodes[name], {"I_e": i_e})
             for mm in built.multimeters:
                 events = mm.device.get("events")
                 if stop < total:  # (no need to empty them after the last chunk)
@@ -137,7 +173,14 @@ class NestBackend(Backend):
                                          interval_ms=rec.interval_ms, data=data,
                                          indices=rec.indices))
         methods = sorted({CELLS[t].integration for t in model.cell_types})
-        return RawResults(spikes=spikes, signals=signals, integration="; ".join(methods))
+        dt = model.simulation.dt_ms
+        n_steps = round(model.simulation.duration_ms / dt)
+        stdp_spikes = {name: spike_steps(rec, built.nodes[name][0].global_id,
+                                         model.populations[name].size, dt, n_steps)
+                       for name, rec in built.stdp_recorders.items()}
+        weights = final_weights(_nest(), model, built.nodes, built.stdp, stdp_spikes)
+        return RawResults(spikes=spikes, signals=signals, integration="; ".join(methods),
+                          weights=weights)
 
 
 def _clear_events(nest: ModuleType, device: Any) -> None:
@@ -179,12 +222,6 @@ def _tics_per_ms(dt_ms: float) -> int:
     raise SimulationError(f"NEST cannot represent dt = {dt_ms} ms on a grid of tics")
 
 
-def _nest_values(values: dict[str, Any]) -> dict[str, Any]:
-    """Per-neuron arrays as lists, numpy scalars as Python scalars (what NEST's ``set`` takes)."""
-    return {k: v.tolist() if isinstance(v, np.ndarray) else v.item()
-            if isinstance(v, np.generic) else v for k, v in values.items()}
-
-
 def _create(nest: ModuleType, pop: Population, plan: CurrentPlan) -> Any:
     """Create one population and set its parameters and initial state (vectorised)."""
     table = CELLS[pop.cell.type]
@@ -197,8 +234,8 @@ def _create(nest: ModuleType, pop: Population, plan: CurrentPlan) -> Any:
         params["I_e"] = params.get("I_e", 0.0) + plan.i_e_initial[pop.name]
     nodes = nest.Create(table.model, pop.size)
     try:
-        nodes.set(_nest_values(params))
-        nodes.set(_nest_values(initial))  # after E_L: NEST keeps V_m relative to E_L
+        set_status(nest, nodes, params)
+        set_status(nest, nodes, initial)  # after E_L: NEST keeps V_m relative to E_L
     except nest.NESTError as exc:
         raise SimulationError(f"NEST rejected the parameters of population '{pop.name}' "
                               f"({pop.cell.type} as {table.model}): {exc}") from exc
@@ -221,18 +258,24 @@ def _i_e_schedule(plan: CurrentPlan, nodes: dict[str, Any]) -> dict[int, dict[st
 
 def _connect_generators(nest: ModuleType, plan: CurrentPlan, nodes: dict[str, Any],
                         dt_ms: float) -> None:
-    """Create every step_current_generator and connect them all in one call."""
+    """Create the current generators (one ``Create`` and one ``set`` per NEST model) and
+    connect them all in one call."""
     if not plan.generators:
         return
-    gens = nest.Create("step_current_generator", len(plan.generators))
-    gens.set([{"amplitude_times": g.amplitude_times, "amplitude_values": g.amplitude_values}
-              for g in plan.generators])
-    node_ids = {name: np.asarray(nc.tolist(), dtype=np.int64) for name, nc in nodes.items()}
-    pre = np.repeat(np.asarray(gens.tolist(), dtype=np.int64),
-                    [g.targets.size for g in plan.generators])
-    post = np.concatenate([node_ids[g.population][g.targets] for g in plan.generators])
-    delays = np.full(pre.size, plan.delay_steps * dt_ms)
-    nest.Connect(pre, post, "one_to_one", syn_spec={"delay": delays})
+    by_model: dict[str, list] = {}
+    for g in plan.generators:
+        by_model.setdefault(g.model, []).append(g)
+    ids = {name: node_ids(nc) for name, nc in nodes.items()}
+    pre, post = [], []
+    for model_name, gens in by_model.items():
+        devices = nest.Create(model_name, len(gens))
+        set_status(nest, devices, [g.params for g in gens])
+        pre.append(np.repeat(node_ids(devices),
+                             [g.targets.size for g in gens]))
+        post.extend(ids[g.population][g.targets] for g in gens)
+    pre_ids = np.concatenate(pre)
+    delays = np.full(pre_ids.size, plan.delay_steps * dt_ms)
+    nest.Connect(pre_ids, np.concatenate(post), "one_to_one", syn_spec={"delay": delays})
 
 
 def _add_recorders(nest: ModuleType, model: Model, rec: Recording, built: _Built) -> None:
@@ -243,7 +286,7 @@ def _add_recorders(nest: ModuleType, model: Model, rec: Recording, built: _Built
     nodes = built.nodes[rec.population]
     if len(rec.indices) < pop.size:
         nodes = nodes[list(rec.indices)]
-    ids = np.asarray(nodes.tolist(), dtype=np.int64)
+    ids = node_ids(built.nodes[rec.population])[list(rec.indices)]
     by_crossing = "spikes" in rec.variables and table.spike_threshold_mV is not None
     n_steps = round(model.simulation.duration_ms / dt)
 
@@ -265,7 +308,11 @@ def _add_recorders(nest: ModuleType, model: Model, rec: Recording, built: _Built
         variables = {v: (table.recordables[v].nest, table.recordables[v].scale)
                      for v in rec.signals}
         record_from = list(dict.fromkeys(name for name, _ in variables.values()))
-        initial = {name: as_array(nodes.get(name), ids.size) for name in record_from}
+        # synaptic conductances (g_ex, g_in) are recordable but not in NEST's status: they
+        # start at 0
+        status = nodes[0].get()
+        initial = {name: as_array(nodes.get(name), ids.size) if name in status
+                   else np.zeros(ids.size) for name in record_from}
         sink = SignalSink(ids, variables, rec.interval_ms,
                           round(model.simulation.duration_ms / rec.interval_ms), initial)
         built.signals[rec.population] = sink

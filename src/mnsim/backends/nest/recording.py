@@ -107,7 +107,9 @@ def spike_trains(events: Events, ids: np.ndarray, t_max_ms: float) -> list[np.nd
     """Split spike_recorder events into one sorted array per neuron of ``ids``."""
     times = np.asarray(events["times"], dtype=float)
     keep = times <= t_max_ms + 1e-9
-    return _split(times[keep], _columns(ids, events["senders"][keep]), ids.size)
+    # a spike in the last step is stamped k dt, which may round above the duration
+    times = np.minimum(times[keep], t_max_ms)
+    return _split(times, _columns(ids, events["senders"][keep]), ids.size)
 
 
 def _split(times: np.ndarray, cols: np.ndarray, n: int) -> list[np.ndarray]:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnsim.spec.model import Cell, Value
+from mnsim.catalogue import CELL_TYPES
+from mnsim.spec.model import Cell, Synapse, Value
 
 
 @dataclass(frozen=True)
@@ -87,20 +88,24 @@ class CellTranslation:
         return {**_apply(self.params, self.derived, cell.params, cell.area_um2), **self.fixed}
 
     def nest_initial(self, cell: Cell) -> dict[str, Value]:
-        """The NEST state variables that hold ``cell``'s initial state."""
-        return _apply(self.initial, self.derived_initial, cell.initial, cell.area_um2)
+        """The NEST state variables that hold ``cell``'s initial state (derived state may also
+        read parameters: HH_cond_exp's gates depend on ``v_offset``)."""
+        return _apply(self.initial, self.derived_initial, cell.initial, cell.area_um2,
+                      context=cell.params)
 
 
 def _apply(rows: tuple[Row, ...], derived: tuple[Derived, ...], values: Mapping[str, Value],
-           area_um2: float | None) -> dict[str, Value]:
+           area_um2: float | None, context: Mapping[str, Value] | None = None
+           ) -> dict[str, Value]:
     known = {r.catalogue for r in rows} | {name for d in derived for name in d.inputs}
     unknown = sorted(set(values) - known)
     if unknown:
         raise KeyError(f"no NEST translation for {', '.join(unknown)}")
     out: dict[str, Value] = {r.nest: values[r.catalogue] * r.factor(area_um2)
                              for r in rows if r.catalogue in values}
+    lookup = {**(context or {}), **values}
     for d in derived:
-        out[d.nest] = d.function(*(values[name] for name in d.inputs))
+        out[d.nest] = d.function(*(lookup[name] for name in d.inputs))
     return out
 
 
@@ -120,6 +125,19 @@ def hh_steady_state(v: Value) -> dict[str, Value]:
     alpha_m, beta_m = 0.1 * _linoid(v + 40.0, 10.0), 4.0 * np.exp(-(v + 65.0) / 18.0)
     alpha_h, beta_h = 0.07 * np.exp(-(v + 65.0) / 20.0), 1.0 / (1.0 + np.exp(-(v + 35.0) / 10.0))
     alpha_n, beta_n = 0.01 * _linoid(v + 55.0, 10.0), 0.125 * np.exp(-(v + 65.0) / 80.0)
+    gates = {"Act_m": alpha_m / (alpha_m + beta_m), "Inact_h": alpha_h / (alpha_h + beta_h),
+             "Act_n": alpha_n / (alpha_n + beta_n)}
+    return {k: (float(g) if g.ndim == 0 else g) for k, g in gates.items()}
+
+
+def traub_steady_state(v: Value, v_offset: Value) -> dict[str, Value]:
+    """Steady-state gates ``Act_m``, ``Inact_h``, ``Act_n`` of hh_cond_exp_traub at voltage
+    ``v``, with its rate functions of ``V = v - V_T`` (hh_cond_exp_traub.cpp). NEST's own
+    initial gates use ``v`` unshifted, so they are set explicitly."""
+    u = np.asarray(v, dtype=float) - np.asarray(v_offset, dtype=float)
+    alpha_n, beta_n = 0.032 * _linoid(u - 15.0, 5.0), 0.5 * np.exp((10.0 - u) / 40.0)
+    alpha_m, beta_m = 0.32 * _linoid(u - 13.0, 4.0), 0.28 * _linoid(40.0 - u, 5.0)
+    alpha_h, beta_h = 0.128 * np.exp((17.0 - u) / 18.0), 4.0 / (1.0 + np.exp((40.0 - u) / 5.0))
     gates = {"Act_m": alpha_m / (alpha_m + beta_m), "Inact_h": alpha_h / (alpha_h + beta_h),
              "Act_n": alpha_n / (alpha_n + beta_n)}
     return {k: (float(g) if g.ndim == 0 else g) for k, g in gates.items()}
@@ -176,6 +194,40 @@ CELLS: dict[str, CellTranslation] = {
         recordables={"v": Row("v", "V_m")},
         integration="iaf_psc_exp: exact integration (propagator matrix)",
     ),
+    "IF_curr_delta": CellTranslation(
+        model="iaf_psc_delta",
+        params=tuple(r for r in _LIF if not r.nest.startswith("tau_syn")) + (
+            Row("tau_m", "tau_m"),),
+        initial=_V,
+        recordables={"v": Row("v", "V_m")},
+        fixed={"refractory_input": False},  # inputs arriving while refractory are lost
+        integration="iaf_psc_delta: exact integration (propagator matrix)",
+    ),
+    "HH_cond_exp": CellTranslation(
+        model="hh_cond_exp_traub",
+        params=(
+            Row("gbar_Na", "g_Na", 1000.0),  # uS -> nS
+            Row("gbar_K", "g_K", 1000.0),
+            Row("g_leak", "g_L", 1000.0),
+            Row("cm", "C_m", 1000.0),  # nF -> pF
+            Row("v_offset", "V_T"),
+            Row("e_rev_Na", "E_Na"),
+            Row("e_rev_K", "E_K"),
+            Row("e_rev_leak", "E_L"),
+            Row("tau_refrac", "t_ref"),
+            Row("i_offset", "I_e", 1000.0),  # nA -> pA
+            Row("tau_syn_E", "tau_syn_ex"),
+            Row("tau_syn_I", "tau_syn_in"),
+        ) + _COND,
+        initial=_V,
+        derived_initial=tuple(
+            Derived(g, ("v", "v_offset"), lambda v, vt, g=g: traub_steady_state(v, vt)[g])
+            for g in ("Act_m", "Inact_h", "Act_n")),
+        recordables={"v": Row("v", "V_m"), **_GSYN},
+        # its spike events follow the catalogue's rule (V_m >= V_T + 30 mV past the peak,
+        # outside t_ref): NEST's spike_recorder is used directly
+        integration="hh_cond_exp_traub: GSL RKF45, adaptive steps within each dt",
+    ),
     "IF_curr_alpha": CellTranslation(
         model="iaf_psc_alpha",
         params=_LIF + (Row("tau_m", "tau_m"),),
@@ -230,3 +282,45 @@ CELLS: dict[str, CellTranslation] = {
         integration="izhikevich: forward Euler (consistent_integration)",
     ),
 }
+
+
+# -- synapses -----------------------------------------------------------------------------------
+
+WEIGHT_TO_NEST = {"nA": 1000.0, "uS": 1000.0, "mV": 1.0}  # nA -> pA, uS -> nS, mV as is
+
+
+def weight_factor(cell_type: str, receptor: str) -> float:
+    """NEST weight = catalogue weight * factor: the receptor unit's scale times NEST's sign.
+
+    NEST's models take one input port and route a spike by the sign of its weight, so every
+    inhibitory weight is negative (conductances included), while the catalogue's inhibitory
+    conductances are positive (PyNN's convention)."""
+    rec = CELL_TYPES[cell_type].receptors[receptor]
+    nest_sign = -1.0 if receptor == "inhibitory" else 1.0
+    return WEIGHT_TO_NEST[rec.weight_unit] * nest_sign * rec.sign
+
+
+def nest_synapse(syn: Synapse, factor: float) -> tuple[str, dict[str, float]]:
+    """The NEST synapse model of ``syn`` and its per-projection defaults (for ``CopyModel``).
+
+    ``tsodyks_markram`` -> ``tsodyks2_synapse``: NEST (>= 3.0) delivers the first spike with the
+    initial ``u``, ``x`` and updates them from the second spike on, so ``u = U``, ``x = 1``
+    gives the catalogue's first spike (x = 1, u = 0 updated to u = U). ``stdp`` ->
+    ``stdp_synapse``: lambda = A_plus, alpha = A_minus / A_plus, mu_plus = mu_minus = 0
+    (additive) or 1 (multiplicative), Wmax = w_max in NEST's unit and sign; tau_minus belongs
+    to the post neurons (see :mod:`mnsim.backends.nest.network`).
+    """
+    p = syn.params
+    if syn.type == "static":
+        return "static_synapse", {}
+    if syn.type == "tsodyks_markram":
+        return "tsodyks2_synapse", {"U": p["U"], "u": p["U"], "x": 1.0, "tau_rec": p["tau_rec"],
+                                    "tau_fac": p["tau_facil"]}
+    if syn.type == "stdp":
+        mu = 0.0 if p["weight_dependence"] == "additive" else 1.0
+        w_max = p["w_max"] * factor  # negative onto inhibitory receptors, like the weights
+        return "stdp_synapse", {"tau_plus": p["tau_plus"], "lambda": p["A_plus"],
+                                "alpha": p["A_minus"] / p["A_plus"] if p["A_plus"] else 1.0,
+                                "mu_plus": mu, "mu_minus": mu, "Wmax": w_max,
+                                "weight": w_max}  # a default of Wmax's sign (NEST checks)
+    raise ValueError(f"no NEST translation for synapse type {syn.type}")
