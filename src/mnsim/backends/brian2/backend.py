@@ -1,4 +1,6 @@
-"""The Brian2 backend: one ``NeuronGroup`` per population, in a fresh ``Network`` per build.
+"""The Brian2 backend: one ``NeuronGroup`` per population (populations of one cell type with
+equal, single-valued parameters share one group, each a slice of it: Brian2 calls each object
+every step, so fewer objects run faster), in a fresh ``Network`` per build.
 
 Brian2 is imported only inside methods. Code is generated for Cython when a compiler works
 (the first build of a model compiles, later builds reuse Brian2's cache under ``~/.cython``),
@@ -10,10 +12,19 @@ Recording follows the contract: a ``StateMonitor`` at the ``start`` of each step
 state at t = 0, interval, ... (the first sample is the initial state); a spike, which Brian2
 stamps with the start of the step in which the threshold was crossed, is reported at the end
 of that step.
+
+Injected currents are built by :mod:`~mnsim.backends.brian2.currents`, projections and spike
+inputs (one ``Synapses`` per projection and per input) by
+:mod:`~mnsim.backends.brian2.network` and :mod:`~mnsim.backends.brian2.synapses`.
+
+Threads: Brian2's runtime mode (Cython or numpy code) runs on one thread; ``threads`` is
+accepted and ignored. Only Brian2's standalone mode (C++ with OpenMP) runs in parallel, and
+this backend does not use it (it compiles the whole model as one program per run).
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from functools import cache
@@ -22,16 +33,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mnsim.backends.base import Backend, Capabilities, RawResults, RawSignal
-from mnsim.backends.brian2.translate import (
-    CELL_MODELS,
-    MS,
-    NA,
-    UM2,
-    CellModel,
-    hh_q10,
-    step_index,
-    stimulus_equations,
+from mnsim.backends.brian2.currents import CURRENT_TYPES, current_terms
+from mnsim.backends.brian2.network import (
+    SPIKE_INPUTS,
+    Network,
+    build_network,
+    final_weights,
+    poisson_input_lines,
 )
+from mnsim.backends.brian2.synapses import SYNAPSE_TYPES
+from mnsim.backends.brian2.translate import CELL_MODELS, MS, UM2, CellModel, hh_q10
 from mnsim.catalogue import CELL_TYPES
 from mnsim.errors import SimulationError
 from mnsim.spec.model import per_neuron
@@ -58,22 +69,25 @@ def codegen_target() -> str:
 
 
 class Brian2Backend(Backend):
-    """Runs mnsim models on Brian2 (runtime mode, Cython or numpy code generation)."""
+    """Runs mnsim models on Brian2 (runtime mode, Cython or numpy code generation; one
+    thread whatever ``threads`` says: see the module docstring)."""
 
     name = "brian2"
     module = "brian2"
     capabilities = Capabilities(
         cell_types=frozenset(CELL_MODELS),
-        stimulus_types=frozenset({"step_current"}),
+        stimulus_types=CURRENT_TYPES | SPIKE_INPUTS,
         features=frozenset({"temperature"}),
+        synapse_types=SYNAPSE_TYPES,
     )
 
     def __init__(self, threads: int = 1) -> None:
         super().__init__(threads=threads)
         self._net: Any = None
-        self._groups: dict[str, Any] = {}
-        self._spikes: dict[str, Any] = {}
+        self._spikes: dict[str, tuple[Any, int]] = {}  # population -> (monitor, first)
         self._states: dict[str, Any] = {}
+        self._where: dict[str, tuple[Any, int]] = {}  # population -> (group, first index)
+        self._network: Network | None = None
         self._integration = ""
 
     def version(self) -> str:
@@ -88,7 +102,8 @@ class Brian2Backend(Backend):
         warnings.filterwarnings("ignore", message=r"'\w+' (argument is )?deprecated")
         import brian2
 
-        self._net, self._groups, self._spikes, self._states = None, {}, {}, {}
+        self._net, self._where, self._spikes, self._states = None, {}, {}, {}
+        self._network = None
         target = codegen_target()
         brian2.start_scope()
         brian2.prefs.codegen.target = target
@@ -97,76 +112,104 @@ class Brian2Backend(Backend):
 
         objects: list[Any] = []
         methods = []
-        for i, pop in enumerate(model.populations.values()):
-            group, method = self._population(i, pop, model)
-            self._groups[pop.name] = group
+        for gi, members in enumerate(_merged(model)):
+            parts, offset = [], 0
+            for pop in members:
+                parts.append((pop, offset))
+                offset += pop.size
+            group, method = self._group(gi, parts, model)
             objects.append(group)
-            methods.append(f"{pop.name}: {pop.cell.type} {method}")
-            rec = model.record.get(pop.name)
-            if rec is None:
-                continue
-            if "spikes" in rec.variables:
-                self._spikes[pop.name] = brian2.SpikeMonitor(group, record=True,
-                                                             name=f"mnsim_{i}_spikes")
-                objects.append(self._spikes[pop.name])
-            if rec.signals:
-                table = _recordables(pop)
-                # a monitor given its own dt gets its own clock, and two clocks cost Brian2 a
-                # slower loop; only sampling slower than dt needs one
-                clock = {} if np.isclose(rec.interval_ms, model.simulation.dt_ms) else {
-                    "dt": rec.interval_ms * brian2.ms}
-                self._states[pop.name] = brian2.StateMonitor(
-                    group, [table[v][0] for v in rec.signals], record=list(rec.indices),
-                    name=f"mnsim_{i}_state", **clock)
-                objects.append(self._states[pop.name])
-        self._net = brian2.Network(*objects)
+            if any("spikes" in model.record[p.name].variables for p in members
+                   if p.name in model.record):
+                objects.append(brian2.SpikeMonitor(group, record=True,
+                                                   name=f"mnsim_{gi}_spikes"))
+            for pop, first in parts:
+                self._where[pop.name] = (group, first)
+                methods.append(f"{pop.name}: {pop.cell.type} {method}")
+                rec = model.record.get(pop.name)
+                if rec is None:
+                    continue
+                if "spikes" in rec.variables:
+                    self._spikes[pop.name] = (self._spike_monitor(objects, gi), first)
+                if rec.signals:
+                    table = _recordables(pop)
+                    # a monitor given its own dt gets its own clock, and two clocks cost
+                    # Brian2 a slower loop; only sampling slower than dt needs one
+                    clock = {} if np.isclose(rec.interval_ms, model.simulation.dt_ms) else {
+                        "dt": rec.interval_ms * brian2.ms}
+                    k = list(model.populations).index(pop.name)
+                    self._states[pop.name] = brian2.StateMonitor(
+                        group, [table[v][0] for v in rec.signals],
+                        record=[first + i for i in rec.indices], name=f"mnsim_{k}_state",
+                        **clock)
+                    objects.append(self._states[pop.name])
+        self._network = build_network(model, self._where)
+        self._net = brian2.Network(*objects, *self._network.objects)
         # Generate and compile the code now (a run of no steps: Network.before_run alone
         # leaves the network unready), so that the run time is the simulation's.
         _guarded(lambda: self._net.run(0 * brian2.ms, namespace={}), model)
         self._integration = "; ".join(methods) + f" (brian2 {target})"
 
-    def _population(self, i: int, pop: Population, model: Model) -> tuple[Any, str]:
-        """Create the ``NeuronGroup`` of ``pop``: parameters, initial state, stimuli.
+    @staticmethod
+    def _spike_monitor(objects: list[Any], gi: int) -> Any:
+        return next(o for o in objects if o.name == f"mnsim_{gi}_spikes")
+
+    def _group(self, gi: int, parts: list[tuple[Population, int]],
+               model: Model) -> tuple[Any, str]:
+        """Create the ``NeuronGroup`` of populations ``parts`` (population, first index; of one
+        cell type with equal parameters): parameters, initial state, currents.
 
         Returns
         -------
         group, method
-            The group (named ``mnsim_<i>``: fixed names keep the compiled code cached) and
+            The group (named ``mnsim_<gi>``: fixed names keep the compiled code cached) and
             the integration method it uses.
         """
         import brian2
 
+        pop = parts[0][0]  # parameters and method are those of every member
+        size = sum(p.size for p, _ in parts)
         cm = CELL_MODELS[pop.cell.type]
-        stimuli = [s for s in model.stimuli.values() if s.target == pop.name]
+        currents = current_terms(parts, size, model, gi)
+        inputs, input_values = poisson_input_lines(parts, model)
         method = _method(cm, pop)
+        substeps = (max(1, math.ceil(model.simulation.dt_ms / cm.max_substep_ms - 1e-9))
+                    if cm.max_substep_ms and method == "exponential_midpoint" else 1)
         # A parameter with one value for the whole population is a shared constant: Brian2
         # then evaluates what depends on it (exp(-dt/tau_m)...) once per step, not per neuron.
         shared = {b2: float(pop.cell.params[name]) * scale for name, b2, scale in cm.params
                   if np.ndim(pop.cell.params[name]) == 0}
         group = brian2.NeuronGroup(
-            pop.size, _share(cm.equations, shared) + stimulus_equations(len(stimuli)),
+            size, _share(cm.equations, shared) + currents.equations + inputs,
             threshold=cm.threshold, reset=cm.reset, refractory=cm.refractory,
             method=_method_object(method),
-            namespace={}, name=f"mnsim_{i}")
-        values = {b2: per_neuron(pop.cell.params[name], pop.size) * scale
+            method_options={"substeps": substeps} if substeps > 1 else None,
+            namespace=dict(currents.namespace), name=f"mnsim_{gi}")
+        values = {b2: per_neuron(pop.cell.params[name], size) * scale
                   for name, b2, scale in cm.params if b2 not in shared}
-        values.update({b2: per_neuron(pop.cell.initial[name], pop.size) * scale
+        values.update({b2: np.concatenate([per_neuron(p.cell.initial[name], p.size)
+                                           for p, _ in parts]) * scale
                        for name, b2, scale in cm.initial})
         if cm.uses_area:
-            values["area"] = np.full(pop.size, pop.cell.area_um2 * UM2)
-        dt = model.simulation.dt_ms
-        for k, stim in enumerate(stimuli):
-            values[f"stim{k}_amp"] = per_neuron(stim.values["amplitude"], pop.size) * NA
-            values[f"stim{k}_on"] = step_index(stim.values["start"], dt)
-            values[f"stim{k}_off"] = step_index(stim.values["stop"], dt)
+            values["area"] = np.full(size, pop.cell.area_um2 * UM2)
         if cm.uses_temperature:
             values["q10"] = hh_q10(model.simulation.temperature_degC)
-        group.set_states(values, units=False)
+        values.update(currents.values)
+        values.update(input_values)
+        group.set_states({k: v for k, v in values.items() if np.ndim(v)}, units=False)
         for b2, value in shared.items():
             setattr(group, f"{b2}_", value)
+        for b2, value in values.items():
+            if not np.ndim(value):
+                setattr(group, f"{b2}_", value)
         for var, expr in cm.derived_initial.items():
             setattr(group, var, expr)  # a Brian2 expression, evaluated by Brian2's codegen
-        return group, method
+        # per-step code the cell's rules or the currents need, before the state update
+        regular = ([cm.regular] if cm.regular else []) + currents.regular
+        if regular:
+            group.run_regularly("\n".join(regular), when="before_groups",
+                                name=f"mnsim_{gi}_regular")
+        return group, method + (f" ({substeps} substeps)" if substeps > 1 else "")
 
     # -- run -----------------------------------------------------------------------------------
     def _simulate(self, model: Model) -> RawResults:
@@ -176,8 +219,9 @@ class Brian2Backend(Backend):
         import brian2
 
         _guarded(lambda: self._net.run(sim.duration_ms * brian2.ms, namespace={}), model)
-        spikes = {name: _spike_trains(mon, model.record[name].indices, sim.dt_ms)
-                  for name, mon in self._spikes.items()}
+        spikes = {name: _spike_trains(mon, [first + i for i in model.record[name].indices],
+                                      sim.dt_ms)
+                  for name, (mon, first) in self._spikes.items()}
         signals = []
         for name, mon in self._states.items():
             rec = model.record[name]
@@ -190,7 +234,9 @@ class Brian2Backend(Backend):
                     population=name, variable=var,
                     unit=CELL_TYPES[model.populations[name].cell.type].recordables[var],
                     interval_ms=rec.interval_ms, data=data, indices=rec.indices))
-        return RawResults(spikes=spikes, signals=signals, integration=self._integration)
+        weights = final_weights(self._network) if self._network is not None else {}
+        return RawResults(spikes=spikes, signals=signals, integration=self._integration,
+                          weights=weights)
 
 
 def _guarded(call: Callable[[], Any], model: Model) -> None:
@@ -206,6 +252,26 @@ def _guarded(call: Callable[[], Any], model: Model) -> None:
             f"Brian2 failed on model '{model.name}': {type(cause).__name__}: {cause}. A "
             f"division by zero or a NaN usually means the integration blew up: try a smaller "
             f"dt (now {model.simulation.dt_ms:g} ms)") from err
+
+
+def _merged(model: Model) -> list[list[Population]]:
+    """Populations in groups that one ``NeuronGroup`` holds: those of one cell type whose
+    parameters are all single and equal (and area, for density-based cells). Fewer groups
+    mean fewer objects Brian2 calls each step: an E/I network runs like hand-written code
+    with one group and subgroups."""
+    groups: list[list[Population]] = []
+    for pop in model.populations.values():
+        for members in groups:
+            first = members[0]
+            if (first.cell.type == pop.cell.type and first.cell.area_um2 == pop.cell.area_um2
+                    and all(np.ndim(v) == 0 for v in pop.cell.params.values())
+                    and all(np.ndim(v) == 0 for v in first.cell.params.values())
+                    and dict(first.cell.params) == dict(pop.cell.params)):
+                members.append(pop)
+                break
+        else:
+            groups.append([pop])
+    return groups
 
 
 def _recordables(pop: Population) -> dict[str, tuple[str, float]]:

@@ -11,7 +11,8 @@ the middle of the step, and the full step is taken with ``A`` and ``B`` evaluate
     x' = (x + B(x*)/A(x*)) exp(A(x*) dt) - B(x*)/A(x*)
 
 Each stage relaxes every variable exponentially towards ``-B/A``, so gates stay in [0, 1] and
-``v`` between the reversal potentials, whatever the step.
+``v`` between the reversal potentials, whatever the step. The method option ``substeps`` (n,
+default 1) takes n such steps of dt/n per time step (``method_options={"substeps": n}``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class ExponentialMidpointStateUpdater(StateUpdateMethod):
 
     def __call__(self, equations: Any, variables: Any = None,
                  method_options: Any = None) -> str:
-        extract_method_options(method_options, {})
+        options = extract_method_options(method_options, {"substeps": 1})
+        n = int(options["substeps"])
         if equations.is_stochastic:
             raise UnsupportedEquationsException("the exponential midpoint rule is "
                                                 "deterministic")
@@ -43,7 +45,7 @@ class ExponentialMidpointStateUpdater(StateUpdateMethod):
         except ValueError as err:
             raise UnsupportedEquationsException(
                 "the exponential midpoint rule needs conditionally linear equations") from err
-        dt = sp.Symbol("dt")
+        dt = sp.Symbol("dt") / n
         half = {sp.Symbol(var, real=True): sp.Symbol(f"_half_{var}", real=True)
                 for var in system}
         code: list[str] = []
@@ -63,7 +65,8 @@ class ExponentialMidpointStateUpdater(StateUpdateMethod):
                     update = (x + ba) * sp.exp(A * step) - ba
                 code.append(f"{target}{var} = {sympy_to_str(update)}")
         code += [f"{var} = _new_{var}" for var in system]
-        return "\n".join(code)
+        # n substeps: the same stages n times in a row, each on the state the previous left
+        return "\n".join(code * n)
 
 
 exponential_midpoint = ExponentialMidpointStateUpdater()

@@ -6,16 +6,16 @@ scale)`` where ``scale`` is the SI value of one catalogue unit (``cm`` in nF -> 
 farad: 1e-9). Values are set from arrays with ``set_states(..., units=False)``, so no number
 is ever written into code. Recorded values are divided by the same scale.
 
-Every equation set uses ``i_stim`` (amp), the summed step currents, defined by
-:func:`stimulus_equations`. For the density-based ``HH_squid`` it is divided by the membrane
-``area``.
+Every equation set uses ``i_stim`` (amp), the summed injected currents, defined by
+:mod:`mnsim.backends.brian2.currents`. For the density-based ``HH_squid`` it is divided by the
+membrane ``area``. ``receptors`` says which variable a synaptic input onto each receptor
+changes (:mod:`mnsim.backends.brian2.network`).
 
 Brian2 is not imported here: this module is plain data.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from mnsim.backends.base import HH_REFERENCE_TEMPERATURE_DEGC
@@ -53,6 +53,18 @@ class CellModel:
         where any neuron has them equal, :attr:`fallback_method` is used instead.
     uses_area, uses_temperature
         The group has an ``area`` variable (density-based cells) or a shared ``q10``.
+    receptors
+        Receptor name -> (Brian2 variable a synaptic event adds its weight to, Brian2 unit of
+        one weight unit: ``uS`` for conductances, ``nA`` for currents, ``mV`` for jumps).
+    delta
+        Synaptic events jump ``v`` (lost while refractory) and must act before the threshold
+        of their step (see :mod:`mnsim.backends.brian2.network`).
+    regular
+        Code run at the start of every step (``before_groups``), for what the cell's rules
+        need besides its equations (``v_prev`` of ``HH_cond_exp``).
+    max_substep_ms
+        For ``exponential_midpoint``: the longest internal step; a time step longer than it
+        is integrated in that many equal substeps.
     """
 
     equations: str
@@ -68,6 +80,10 @@ class CellModel:
     fallback_method: str = "exponential_euler"
     uses_area: bool = False
     uses_temperature: bool = False
+    receptors: dict[str, tuple[str, str]] = field(default_factory=dict)
+    delta: bool = False
+    regular: str = ""
+    max_substep_ms: float | None = None
 
 
 # -- building blocks -----------------------------------------------------------------------
@@ -128,14 +144,20 @@ _EQUAL_SYN_TAUS = (("tau_m", "tau_syn_E"), ("tau_m", "tau_syn_I"))
 
 
 def _lif(synapses: str, syn_rows: tuple[Row, ...], method: str,
-         recordables: tuple[Row, ...] = _V,
-         equal_taus: tuple[tuple[str, str], ...] = ()) -> CellModel:
+         receptors: dict[str, tuple[str, str]], recordables: tuple[Row, ...] = _V,
+         equal_taus: tuple[tuple[str, str], ...] = (), delta: bool = False) -> CellModel:
     return CellModel(
         equations=_LIF_V + _LIF_PARAMS + synapses, threshold="v >= v_thresh",
         reset="v = v_reset", refractory=_REFRACTORY, method=method,
         params=_LIF_ROWS + syn_rows, initial=_V, recordables=recordables,
-        equal_taus=equal_taus)
+        equal_taus=equal_taus, receptors=receptors, delta=delta)
 
+
+_CURRENT_RECEPTORS = {"excitatory": ("i_exc", "nA"), "inhibitory": ("i_inh", "nA")}
+# a weight onto an alpha synapse jumps y_*, whose i_* then peaks at the weight after tau_syn
+_ALPHA_RECEPTORS = {"excitatory": ("y_exc", "nA"), "inhibitory": ("y_inh", "nA")}
+_COND_RECEPTORS = {"excitatory": ("g_exc", "uS"), "inhibitory": ("g_inh", "uS")}
+_DELTA_RECEPTORS = {"excitatory": ("v", "mV"), "inhibitory": ("v", "mV")}
 
 # -- HH_squid ------------------------------------------------------------------------------
 # NEURON's hh.mod (rest at -65 mV), as densities; alpha_m and alpha_n are written with
@@ -214,6 +236,7 @@ EIF_COND_EXP_ISFA_ISTA = CellModel(
             ("i_offset", "i_offset", NA)) + _SYN_ROWS + _COND_ROWS,
     initial=_V + (("w", "w", NA),),
     recordables=_V + (("w", "w", NA),) + _GSYN,
+    receptors=_COND_RECEPTORS,
 )
 
 # -- Izhikevich ------------------------------------------------------------------------------
@@ -237,14 +260,78 @@ IZHIKEVICH = CellModel(
     recordables=_V + (("u", "u", MV_PER_MS),),
 )
 
+# -- HH_cond_exp ---------------------------------------------------------------------------
+# Traub & Miles (1991) as in NEST's hh_cond_exp_traub and Brian2's COBAHH example: rates in
+# 1/ms of u = v - v_offset in mV; alpha_m, beta_m, alpha_n written with exprel as in _HH.
+# Spikes follow NEST's peak rule: detected at the end of a step when v >= v_offset + 30 mV
+# and v fell during the step (v_prev, v at the step's start, is stored before the state
+# update of every step: `regular`), not within tau_refrac after the previous spike (the same
+# `tau_refrac + dt` count as the LIF cells, see _REFRACTORY); v is never clamped.
+_HH_COND = """
+dv/dt = (gbar_Na*m**3*h*(e_rev_Na - v) + gbar_K*n**4*(e_rev_K - v) + g_leak*(e_rev_leak - v)
+         + g_exc*(e_rev_E - v) + g_inh*(e_rev_I - v) + i_offset + i_stim)/c_m : volt
+dm/dt = alpha_m*(1 - m) - beta_m*m : 1
+dh/dt = alpha_h*(1 - h) - beta_h*h : 1
+dn/dt = alpha_n*(1 - n) - beta_n*n : 1
+dg_exc/dt = -g_exc/tau_syn_E : siemens
+dg_inh/dt = -g_inh/tau_syn_I : siemens
+alpha_m = 1.28/exprel((13*mV - v + v_offset)/(4*mV))/ms : Hz
+beta_m = 1.4/exprel((v - v_offset - 40*mV)/(5*mV))/ms : Hz
+alpha_h = 0.128*exp((17*mV - v + v_offset)/(18*mV))/ms : Hz
+beta_h = 4/(1 + exp((40*mV - v + v_offset)/(5*mV)))/ms : Hz
+alpha_n = 0.16/exprel((15*mV - v + v_offset)/(5*mV))/ms : Hz
+beta_n = 0.5*exp((10*mV - v + v_offset)/(40*mV))/ms : Hz
+v_prev : volt
+gbar_Na : siemens (constant)
+gbar_K : siemens (constant)
+g_leak : siemens (constant)
+c_m : farad (constant)
+v_offset : volt (constant)
+e_rev_Na : volt (constant)
+e_rev_K : volt (constant)
+e_rev_leak : volt (constant)
+e_rev_E : volt (constant)
+e_rev_I : volt (constant)
+tau_syn_E : second (constant)
+tau_syn_I : second (constant)
+tau_refrac : second (constant)
+i_offset : amp (constant)
+"""
+
+HH_COND_EXP = CellModel(
+    equations=_HH_COND, threshold="v >= v_offset + 30*mV and v < v_prev", reset="",
+    refractory=_REFRACTORY, method="exponential_midpoint",
+    params=(("gbar_Na", "gbar_Na", US), ("gbar_K", "gbar_K", US), ("g_leak", "g_leak", US),
+            ("cm", "c_m", NF), ("v_offset", "v_offset", MV), ("e_rev_Na", "e_rev_Na", MV),
+            ("e_rev_K", "e_rev_K", MV), ("e_rev_leak", "e_rev_leak", MV)) + _COND_ROWS
+           + _SYN_ROWS + (("tau_refrac", "tau_refrac", MS), ("i_offset", "i_offset", NA)),
+    initial=_V,
+    recordables=_V + _GSYN,
+    derived_initial={"m": "alpha_m/(alpha_m + beta_m)", "h": "alpha_h/(alpha_h + beta_h)",
+                     "n": "alpha_n/(alpha_n + beta_n)", "v_prev": "v"},
+    receptors=_COND_RECEPTORS,
+    regular="v_prev = v",
+    # Traub-Miles spikes are fast (tau_m of the Na gate ~0.05 ms). Against a 1 us solution,
+    # the 6th spike of a 0.6 nA train at dt = 0.1 ms is 1.2 ms late with one midpoint step
+    # per dt, 0.5 ms with two substeps, 0.3 ms with four, within 0.1 ms of NEST's adaptive
+    # RKF45 (hh_coba's rates: 5 %, 7 %, 2 % from NEST's). Each substep costs a full step.
+    max_substep_ms=0.025,
+)
+
 CELL_MODELS: dict[str, CellModel] = {
     "HH_squid": HH_SQUID,
-    "IF_curr_exp": _lif(_CURR_EXP, _SYN_ROWS, "exact", equal_taus=_EQUAL_SYN_TAUS),
-    "IF_curr_alpha": _lif(_CURR_ALPHA, _SYN_ROWS, "exact", equal_taus=_EQUAL_SYN_TAUS),
+    "HH_cond_exp": HH_COND_EXP,
+    "IF_curr_exp": _lif(_CURR_EXP, _SYN_ROWS, "exact", _CURRENT_RECEPTORS,
+                        equal_taus=_EQUAL_SYN_TAUS),
+    "IF_curr_alpha": _lif(_CURR_ALPHA, _SYN_ROWS, "exact", _ALPHA_RECEPTORS,
+                          equal_taus=_EQUAL_SYN_TAUS),
+    # synaptic inputs jump v (network.py); no synaptic current
+    "IF_curr_delta": _lif("\ni_syn = 0*amp : amp\n", (), "exact", _DELTA_RECEPTORS,
+                          delta=True),
     # v is linear in v with coefficients constant over a step: exponential Euler is exact for
     # it when the conductances are constant, and exact for the decaying conductances.
     "IF_cond_exp": _lif(_COND_EXP, _SYN_ROWS + _COND_ROWS, "exponential_euler",
-                        recordables=_V + _GSYN),
+                        _COND_RECEPTORS, recordables=_V + _GSYN),
     "EIF_cond_exp_isfa_ista": EIF_COND_EXP_ISFA_ISTA,
     "Izhikevich": IZHIKEVICH,
 }
@@ -266,54 +353,3 @@ def hh_q10(temperature_degC: float | None) -> float:
     if temperature_degC is None:
         return 1.0
     return 3.0 ** ((temperature_degC - HH_REFERENCE_TEMPERATURE_DEGC) / 10.0)
-
-
-# -- step currents ---------------------------------------------------------------------------
-def stimulus_equations(n: int) -> str:
-    """Brian2 equations of ``i_stim``, the sum of ``n`` step currents.
-
-    Current ``k`` has a per-neuron amplitude ``stim{k}_amp`` and is on during the time steps
-    ``stim{k}_on <= step < stim{k}_off`` (shared integers compared with Brian2's
-    ``t_in_timesteps``, so no rounding can move an edge). ``i_stim`` is constant within a
-    step, and every method sees it so: ``exact`` accepts it (``t`` does not appear) and the
-    later stages of ``rk4`` see the value of the current step, not of the next one.
-
-    Parameters
-    ----------
-    n
-        Number of step currents that target the population.
-
-    Returns
-    -------
-    str
-        Lines to append to a cell model's equations.
-    """
-    if n == 0:
-        return "\ni_stim = 0*amp : amp"
-    terms = " + ".join(f"stim{k}_amp*int(t_in_timesteps >= stim{k}_on "
-                       f"and t_in_timesteps < stim{k}_off)" for k in range(n))
-    return f"\ni_stim = {terms} : amp" + "".join(
-        f"\nstim{k}_amp : amp (constant)"
-        f"\nstim{k}_on : integer (constant, shared)"
-        f"\nstim{k}_off : integer (constant, shared)" for k in range(n))
-
-
-def step_index(time_ms: float, dt_ms: float) -> int:
-    """The first time step during which a current switched at ``time_ms`` acts.
-
-    NEURON's IClamp is evaluated at the middle of each step (on for del <= t < del + dur),
-    so the switch acts from the first step whose midpoint is at or after ``time_ms``: step
-    ``ceil(time/dt - 1/2)``, which on the grid is ``time/dt`` exactly (a current on from
-    10 ms acts from the step that starts at 10 ms, as in NEURON and NEST).
-
-    Parameters
-    ----------
-    time_ms, dt_ms
-        The switching time and the time step, in ms.
-
-    Returns
-    -------
-    int
-        A step number, compared with Brian2's ``t_in_timesteps``.
-    """
-    return math.ceil(time_ms / dt_ms - 0.5 - 1e-9)
