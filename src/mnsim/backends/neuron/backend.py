@@ -1,11 +1,15 @@
-"""The NEURON backend: one single-compartment section per neuron, fixed time step.
+"""The NEURON backend: one single-compartment section per neuron, fixed time step, one thread
+(``threads`` is ignored: the backend does not use NEURON's threads or MPI).
 
 ``HH_squid`` cells use NEURON's built-in ``hh`` mechanism and spike when ``v`` crosses 0 mV
 upwards (a ``NetCon`` on ``v``). The other types use mnsim's NMODL point processes
 (:mod:`~mnsim.backends.neuron.mechanisms` compiles them on first use), which detect their
-threshold with ``WATCH``, emit the spike, reset and clamp ``v`` themselves. Step currents are
-``IClamp`` point processes, recordings ``Vector.record`` at the recording interval and
-``NetCon.record`` for spikes.
+spikes themselves (``WATCH``, or ``HH_cond_exp``'s peak rule after each step), emit them, reset
+and clamp ``v``, and receive synaptic input through ``NetCon`` events
+(:mod:`~mnsim.backends.neuron.network`: NEURON has no connection rules, so projections are
+always built from :func:`mnsim.draw.connections`, in ``native`` mode too). Currents are
+``IClamp`` point processes (:mod:`~mnsim.backends.neuron.currents`), recordings ``NetCon.record``
+and ``Vector.record`` (:mod:`~mnsim.backends.neuron.recording`).
 
 NEURON keeps its sections and point processes alive as long as Python holds them, so every
 object of a built model is held by one :class:`_Net`; building a model clears the previous one,
@@ -24,17 +28,32 @@ from mnsim.backends.base import (
     Backend,
     Capabilities,
     RawResults,
-    RawSignal,
 )
-from mnsim.backends.neuron.translate import CELL_MODELS, IF_AREA_UM2, CellModel, spike_threshold
+from mnsim.backends.neuron import recording
+from mnsim.backends.neuron.currents import CURRENT_TYPES, build_current, iclamp
+from mnsim.backends.neuron.network import (
+    Plasticity,
+    Sources,
+    build_projections,
+    build_spike_input,
+    end_of_run,
+    final_weights,
+)
+from mnsim.backends.neuron.translate import (
+    CELL_MODELS,
+    IF_AREA_UM2,
+    SYNAPSE_CODES,
+    CellModel,
+    spike_threshold,
+)
 from mnsim.catalogue import CELL_TYPES
 from mnsim.errors import SimulationError
-from mnsim.spec.model import Model, Population, Recording, Stimulus, per_neuron
+from mnsim.spec.model import Model, Population, Recording, per_neuron
 
 # 2 = Crank-Nicolson for v (second order); 0 would be backward Euler (first order).
 SECONDORDER = 2
 _INTEGRATION = {0: "backward Euler", 2: "Crank-Nicolson"}
-_RECORD_SHIFT = 1e-4  # recording times are k * interval + this fraction of dt
+_SPIKE_INPUTS = frozenset({"poisson", "spike_times"})
 
 
 @dataclass
@@ -43,18 +62,23 @@ class _Net:
 
     sections: dict[str, list[Any]] = field(default_factory=dict)
     point_processes: dict[str, list[Any]] = field(default_factory=dict)
-    objects: list[Any] = field(default_factory=list)  # IClamps, NetCons
+    sources: dict[str, Sources] = field(default_factory=dict)  # population -> spike sources
+    objects: list[Any] = field(default_factory=list)  # IClamps, NetCons, VecStims, Vectors
     sample_times: dict[float, Any] = field(default_factory=dict)  # interval -> Vector
-    spikes: dict[str, list[Any]] = field(default_factory=dict)  # population -> Vectors
-    signals: list[tuple[str, str, float, tuple[int, ...], list[Any]]] = field(
-        default_factory=list)  # (population, variable, scale, indices, Vectors)
+    spikes: dict[str, recording.SpikeRecorder] = field(default_factory=dict)
+    signals: list[recording.SignalRecorder] = field(default_factory=list)
+    plasticity: Plasticity = field(default_factory=Plasticity)
 
     def clear(self) -> None:
-        """Drop every reference, so NEURON deletes the objects."""
+        """Drop every reference, so NEURON deletes the objects. Containers are emptied in
+        place: a frame kept by a traceback that still holds one must not keep NetCons alive
+        whose cells are gone (the next run would deliver to them)."""
         self.signals.clear()
         self.spikes.clear()
+        self.plasticity.clear()
         self.objects.clear()
         self.sample_times.clear()
+        self.sources.clear()
         self.point_processes.clear()
         self.sections.clear()
 
@@ -63,13 +87,14 @@ _ACTIVE: list[_Net] = []  # the model currently built in this process (at most o
 
 
 class NeuronBackend(Backend):
-    """Runs mnsim models on NEURON with a fixed time step."""
+    """Runs mnsim models on NEURON with a fixed time step, in one thread."""
 
     name = "neuron"
     module = "neuron"
     capabilities = Capabilities(cell_types=frozenset(CELL_MODELS),
-                                stimulus_types=frozenset({"step_current"}),
-                                features=frozenset({"temperature"}))
+                                stimulus_types=CURRENT_TYPES | _SPIKE_INPUTS,
+                                features=frozenset({"temperature"}),
+                                synapse_types=frozenset(SYNAPSE_CODES))
 
     def __init__(self, threads: int = 1) -> None:
         super().__init__(threads=threads)
@@ -83,7 +108,7 @@ class NeuronBackend(Backend):
 
     # -- build ----------------------------------------------------------------------------------
     def _build(self, model: Model) -> None:
-        """Clear the previous model, then create sections, mechanisms, stimuli and recorders.
+        """Clear the previous model, then create cells, synapses, stimuli and recorders.
 
         Raises
         ------
@@ -109,10 +134,18 @@ class NeuronBackend(Backend):
         # hh's rates exactly, not from its 1 mV lookup table (whose linear interpolation
         # moves spike times by up to 0.2 ms over 100 ms)
         h.usetable_hh = 0
+        _set_end_of_run(h, sim.duration_ms)
         for pop in model.populations.values():
             self._build_population(h, net, pop)
+        build_projections(h, model, net.sources, net.point_processes, net.objects,
+                          net.plasticity)
         for stim in model.stimuli.values():
-            self._build_step_current(h, net, stim, model.simulation.duration_ms)
+            if stim.type in _SPIKE_INPUTS:
+                build_spike_input(h, model, stim, net.point_processes, net.objects,
+                                  net.plasticity)
+            else:
+                build_current(h, model, stim, net.sections[stim.target], net.objects)
+        end_of_run(h, net.plasticity)
         for name, rec in model.record.items():
             self._build_recording(h, net, model.populations[name], rec, sim.duration_ms,
                                   sim.dt_ms)
@@ -157,66 +190,38 @@ class NeuronBackend(Backend):
             sections.append(sec)
         net.sections[pop.name] = sections
         net.point_processes[pop.name] = pps
-
-    @staticmethod
-    def _build_step_current(h: Any, net: _Net, stim: Stimulus, duration_ms: float) -> None:
-        """One ``IClamp`` per target neuron with a non-zero amplitude (nA)."""
-        if stim.type != "step_current":
-            raise SimulationError(f"stimulus '{stim.name}': unsupported type {stim.type}")
-        start = float(stim.values["start"])
-        stop = stim.values.get("stop")
-        dur = (float(stop) if stop is not None else duration_ms + 1e9) - start
-        sections = net.sections[stim.target]
-        amps = per_neuron(stim.values["amplitude"], len(sections))
-        for sec, amp in zip(sections, amps):
-            if amp != 0.0 and dur > 0.0:
-                net.objects.append(_iclamp(h, sec(0.5), start, dur, float(amp)))
+        threshold = spike_threshold(pop.cell.type)
+        if threshold is not None:
+            net.sources[pop.name] = Sources([sec(0.5)._ref_v for sec in sections], sections,
+                                            threshold)
+        else:
+            net.sources[pop.name] = Sources(pps, emit_delay_ms=spec.emit_delay_steps * h.dt)
+            if spec.emit_delay_steps:
+                setattr(h, f"check_delay_{spec.point_process}", spec.emit_delay_steps)
 
     @staticmethod
     def _build_recording(h: Any, net: _Net, pop: Population, rec: Recording, duration_ms: float,
                          dt_ms: float) -> None:
-        """``NetCon.record`` for spikes; ``Vector.record`` at the recording times for signals."""
-        spec = CELL_MODELS[pop.cell.type]
-        sections = [net.sections[pop.name][i] for i in rec.indices]
+        """Spike and signal recorders of one population."""
         if "spikes" in rec.variables:
-            vectors = []
-            threshold = spike_threshold(pop.cell.type)
-            for k, i in enumerate(rec.indices):
-                if threshold is None:
-                    nc = h.NetCon(net.point_processes[pop.name][i], None)
-                else:
-                    seg = sections[k](0.5)
-                    nc = h.NetCon(seg._ref_v, None, sec=sections[k])
-                    nc.threshold = threshold
-                vec = h.Vector()
-                nc.record(vec)
-                net.objects.append(nc)
-                vectors.append(vec)
-            net.spikes[pop.name] = vectors
-        seg_rows = {row[0]: row for row in spec.recordables}
-        pp_rows = {row[0]: row for row in spec.pp_recordables}
+            net.spikes[pop.name] = recording.spike_recorder(h, net.sources[pop.name], rec)
+        if rec.signals and rec.interval_ms not in net.sample_times:
+            net.sample_times[rec.interval_ms] = recording.sample_times(
+                h, rec.interval_ms, duration_ms, dt_ms)
         for var in rec.signals:
-            if var in seg_rows:
-                _, attr, scale = seg_rows[var]
-                refs = [getattr(sec(0.5), f"_ref_{attr}") for sec in sections]
-            elif var in pp_rows:
-                _, attr, scale = pp_rows[var]
-                refs = [getattr(net.point_processes[pop.name][i], f"_ref_{attr}")
-                        for i in rec.indices]
-            else:
-                raise SimulationError(f"population '{pop.name}': {pop.cell.type} cannot record "
-                                      f"'{var}' on NEURON")
-            times = _sample_times(h, net, rec.interval_ms, duration_ms, dt_ms)
-            vectors = []
-            for ref in refs:
-                vec = h.Vector()
-                vec.record(ref, times)
-                vectors.append(vec)
-            net.signals.append((pop.name, var, scale, rec.indices, vectors))
+            net.signals.append(recording.signal_recorder(
+                h, pop, rec, var, net.sections[pop.name], net.point_processes[pop.name],
+                net.sample_times[rec.interval_ms]))
 
     # -- run ------------------------------------------------------------------------------------
     def _simulate(self, model: Model) -> RawResults:
-        """Initialise, run for the model's duration and collect the recordings."""
+        """Initialise, run for the model's duration and collect the recordings.
+
+        Raises
+        ------
+        SimulationError
+            The model was not built, or stdp bookkeeping overflowed.
+        """
         from neuron import h
 
         net = self._net
@@ -228,50 +233,35 @@ class NeuronBackend(Backend):
         pc.set_maxstep(10)
         h.finitialize()  # v was set per segment at build time: finitialize() keeps it
         # One step more than the duration: a threshold crossed in the last step is delivered
-        # (and stamped with the duration) at the start of the next one.
-        pc.psolve(sim.duration_ms + sim.dt_ms)
-        return RawResults(spikes=self._spikes(net, sim.duration_ms, sim.dt_ms),
-                          signals=self._signals(net, model),
-                          integration=(f"fixed step {sim.dt_ms:g} ms, secondorder="
-                                       f"{SECONDORDER} ({_INTEGRATION[SECONDORDER]}) for v; "
-                                       "hh: cnexp; point processes: cnexp, alpha synapses: "
-                                       "exact propagator"))
-
-    @staticmethod
-    def _spikes(net: _Net, duration_ms: float, dt_ms: float) -> dict[str, list[np.ndarray]]:
-        """Recorded spike times (ms) per population, up to and including the duration."""
-        out: dict[str, list[np.ndarray]] = {}
-        for pop, vectors in net.spikes.items():
-            trains = []
-            for vec in vectors:
-                # end-of-step times, put back on the step grid (NEURON accumulates t)
-                times = np.round(np.round(_array(vec) / dt_ms) * dt_ms, 9)
-                trains.append(times[times <= duration_ms + 1e-9])
-            out[pop] = trains
-        return out
-
-    @staticmethod
-    def _signals(net: _Net, model: Model) -> list[RawSignal]:
-        """Recorded signals as (n_samples, n_recorded) arrays in catalogue units."""
-        out = []
-        for pop, var, scale, indices, vectors in net.signals:
-            interval = model.record[pop].interval_ms
-            n = round(model.simulation.duration_ms / interval)
-            columns = [_array(vec) for vec in vectors]
-            if any(col.size < n for col in columns):
-                raise SimulationError(f"NEURON recorded {min(c.size for c in columns)} samples "
-                                      f"of '{pop}.{var}', expected {n}")
-            data = np.column_stack([col[:n] for col in columns]) / scale if columns else (
-                np.empty((n, 0)))
-            unit = CELL_TYPES[model.populations[pop].cell.type].recordables[var]
-            out.append(RawSignal(population=pop, variable=var, unit=unit, interval_ms=interval,
-                                 data=data, indices=tuple(indices)))
-        return out
+        # (and stamped with the duration) at the start of the next one. With stdp, one
+        # maximal delay more, so that every presynaptic spike up to the duration arrives,
+        # and an end-of-run event then closes the books (nothing after the duration counts).
+        t_stop = sim.duration_ms + sim.dt_ms
+        plasticity = net.plasticity
+        if plasticity.end_events:
+            t_end = sim.duration_ms + plasticity.max_delay_ms + sim.dt_ms
+            for nc in plasticity.end_events:
+                nc.event(t_end)
+            t_stop = t_end + sim.dt_ms
+        pc.psolve(t_stop)
+        return RawResults(
+            spikes={pop: recording.spike_trains(rec, sim.duration_ms, sim.dt_ms)
+                    for pop, rec in net.spikes.items()},
+            signals=[recording.signal(rec, model) for rec in net.signals],
+            integration=(f"fixed step {sim.dt_ms:g} ms, secondorder={SECONDORDER} "
+                         f"({_INTEGRATION[SECONDORDER]}) for v; hh and HH_cond_exp gates: "
+                         "cnexp; synaptic currents and conductances: exact decay, acting "
+                         "with their exact mean over each step; one thread"),
+            weights=final_weights(plasticity))
 
 
-def _array(vec: Any) -> np.ndarray:
-    """A copy of a NEURON ``Vector`` as a float array (also when it is empty)."""
-    return np.array(vec.as_numpy(), dtype=float)
+def _set_end_of_run(h: Any, duration_ms: float) -> None:
+    """Tell every loaded mnsim mechanism with synapses when the run ends (a GLOBAL, which
+    outlives the previous model)."""
+    for cell_type, spec in CELL_MODELS.items():
+        name = f"t_final_{spec.point_process}"
+        if CELL_TYPES[cell_type].receptors and hasattr(h, name):
+            setattr(h, name, duration_ms)
 
 
 def _density_cell(h: Any, net: _Net, sec: Any, spec: CellModel, values: dict[str, float],
@@ -284,29 +274,4 @@ def _density_cell(h: Any, net: _Net, sec: Any, spec: CellModel, values: dict[str
         if attr != offset_attr:
             setattr(seg, attr, value)
     if offset_attr is not None and values[offset_attr] != 0.0:
-        net.objects.append(_iclamp(h, seg, 0.0, 1e9, values[offset_attr] * area_um2))
-
-
-def _sample_times(h: Any, net: _Net, interval_ms: float, duration_ms: float,
-                  dt_ms: float) -> Any:
-    """The ``Vector`` of recording times k * interval (k < round(duration / interval)), shared
-    by the recorders of one interval.
-
-    Each time is shifted by a small fraction of a step: NEURON then takes the sample after
-    the events of that time were delivered, so the sample at a spike time shows the reset
-    state (as NEST and Brian2 do), and the first sample is still the initial state.
-    """
-    if interval_ms not in net.sample_times:
-        n = round(duration_ms / interval_ms)
-        net.sample_times[interval_ms] = h.Vector(np.arange(n) * interval_ms
-                                                 + _RECORD_SHIFT * dt_ms)
-    return net.sample_times[interval_ms]
-
-
-def _iclamp(h: Any, seg: Any, start: float, dur: float, amp: float) -> Any:
-    """An ``IClamp`` of ``amp`` nA at ``seg``, on for start <= t < start + dur."""
-    clamp = h.IClamp(seg)
-    clamp.delay = start
-    clamp.dur = dur
-    clamp.amp = amp
-    return clamp
+        net.objects.append(iclamp(h, seg, 0.0, 1e9, values[offset_attr] * area_um2))

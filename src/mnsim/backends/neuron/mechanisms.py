@@ -1,13 +1,13 @@
 """Compile mnsim's NMODL mechanisms once per user and load them once per process.
 
-The ``.mod`` files beside this module are compiled by NEURON's ``nrnivmodl`` into
-``<cache>/nrnmech/<key>/``, where ``<cache>`` is ``$MNSIM_CACHE_DIR``, else
-``$XDG_CACHE_HOME/mnsim``, else ``~/.cache/mnsim``, and ``<key>`` is the sha256 of the ``.mod``
-files (names and contents), the NEURON version and the architecture. A compile runs in a
-fresh temporary directory inside ``<cache>/nrnmech`` that is renamed to its final name only
-once it succeeded, so concurrent or interrupted compiles never leave a broken entry: a
-directory named by its key is always complete. NEURON cannot unload a library, so each one
-is loaded at most once per process.
+The ``.mod`` files beside this module, and the ``.inc`` files they INCLUDE, are compiled by
+NEURON's ``nrnivmodl`` into ``<cache>/nrnmech/<key>/``, where ``<cache>`` is
+``$MNSIM_CACHE_DIR``, else ``$XDG_CACHE_HOME/mnsim``, else ``~/.cache/mnsim``, and ``<key>`` is
+the sha256 of those files (names and contents), the NEURON version and the architecture. A
+compile runs in a fresh temporary directory inside ``<cache>/nrnmech`` that is renamed to its
+final name only once it succeeded, so concurrent or interrupted compiles never leave a broken
+entry: a directory named by its key is always complete. NEURON cannot unload a library, so
+each one is loaded at most once per process.
 """
 
 from __future__ import annotations
@@ -41,12 +41,13 @@ def cache_root() -> Path:
 
 
 def mod_files() -> list[Path]:
-    """The NMODL files this backend compiles, sorted by name."""
-    return sorted(MOD_DIR.glob("*.mod"))
+    """The NMODL sources this backend compiles: the ``.mod`` files and the ``.inc`` files they
+    INCLUDE, sorted by name."""
+    return sorted([*MOD_DIR.glob("*.mod"), *MOD_DIR.glob("*.inc")])
 
 
 def cache_key(neuron_version: str, files: list[Path] | None = None) -> str:
-    """sha256 of the ``.mod`` files' names and contents, the NEURON version and the machine
+    """sha256 of the NMODL sources' names and contents, the NEURON version and the machine
     architecture (a home directory may be shared by machines of different kinds)."""
     digest = hashlib.sha256(f"neuron {neuron_version} {platform.machine()}\n".encode())
     for path in files if files is not None else mod_files():
@@ -121,7 +122,7 @@ def _compile(files: list[Path], final: Path) -> None:
 
 
 def library_path(neuron_version: str) -> Path:
-    """The compiled library of the current ``.mod`` files, compiling it if it is not cached.
+    """The compiled library of the current NMODL sources, compiling it if it is not cached.
 
     Raises
     ------

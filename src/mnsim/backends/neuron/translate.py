@@ -1,4 +1,4 @@
-"""Translation tables from the catalogue's cell types to NEURON.
+"""Translation tables from the catalogue's cell types and synapse types to NEURON.
 
 Every cell is one single-compartment section (``nseg`` = 1). ``HH_squid`` uses NEURON's
 built-in density mechanism ``hh``; its rows name segment attributes (``seg.gnabar_hh``,
@@ -7,8 +7,10 @@ built-in density mechanism ``hh``; its rows name segment attributes (``seg.gnaba
 attributes, and the section only provides the capacitance ``c_m``.
 
 A row is ``(catalogue name, NEURON name, scale)``: NEURON value = catalogue value * scale.
-Recordable rows read ``_ref_<NEURON name>`` and divide by the scale. NEURON is not imported
-here: this module is plain data.
+Recordable rows read ``_ref_<NEURON name>`` and divide by the scale. Synapses are NetCons whose
+weight vector is laid out in ``mod/mnsim_synapses.inc``: :data:`WEIGHT_SLOTS` slots, the
+receptor and synapse-type codes, and the slots of each type's fields (:data:`SYNAPSE_SLOTS`).
+NEURON is not imported here: this module is plain data.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ class CellModel:
     offset
         For density-based cells: the row of the offset current density, injected with an
         ``IClamp`` of ``amp`` = value * scale * area (um2).
+    emit_delay_steps
+        How many steps after its time the point process emits a spike (``IF_curr_delta``
+        checks its threshold after the events of a step boundary: see its .mod file); the
+        delays of its NetCons are shortened by as much. The mechanism's GLOBAL
+        ``check_delay`` is set to this value.
     """
 
     point_process: str | None
@@ -57,9 +64,10 @@ class CellModel:
     capacitance: str | None = "cm"
     fixed_cm_nF: float | None = None
     offset: Row | None = None
+    emit_delay_steps: float = 0.0
 
 
-_LIF: tuple[Row, ...] = (
+_LIF_DELTA: tuple[Row, ...] = (  # IF_curr_delta: the leaky integrate-and-fire core
     ("cm", "c_m", 1.0),
     ("tau_m", "tau_m", 1.0),
     ("v_rest", "v_rest", 1.0),
@@ -67,9 +75,9 @@ _LIF: tuple[Row, ...] = (
     ("v_thresh", "v_thresh", 1.0),
     ("tau_refrac", "tau_refrac", 1.0),
     ("i_offset", "i_offset", 1.0),
-    ("tau_syn_E", "tau_syn_E", 1.0),
-    ("tau_syn_I", "tau_syn_I", 1.0),
 )
+_LIF: tuple[Row, ...] = _LIF_DELTA + (("tau_syn_E", "tau_syn_E", 1.0),
+                                      ("tau_syn_I", "tau_syn_I", 1.0))
 _COND: tuple[Row, ...] = (("e_rev_E", "e_rev_E", 1.0), ("e_rev_I", "e_rev_I", 1.0))
 _GSYN: tuple[Row, ...] = (("gsyn_exc", "g_exc", 1.0), ("gsyn_inh", "g_inh", 1.0))
 
@@ -92,8 +100,27 @@ CELL_MODELS: dict[str, CellModel] = {
     ),
     "IF_curr_exp": CellModel(point_process="mnsim_IF_curr_exp", params=_LIF),
     "IF_curr_alpha": CellModel(point_process="mnsim_IF_curr_alpha", params=_LIF),
+    "IF_curr_delta": CellModel(point_process="mnsim_IF_curr_delta", params=_LIF_DELTA,
+                               emit_delay_steps=1e-6),
     "IF_cond_exp": CellModel(point_process="mnsim_IF_cond_exp", params=_LIF + _COND,
                              pp_recordables=_GSYN),
+    "HH_cond_exp": CellModel(
+        point_process="mnsim_HH_cond_exp",
+        params=(
+            ("gbar_Na", "gbar_Na", 1.0),
+            ("gbar_K", "gbar_K", 1.0),
+            ("g_leak", "g_leak", 1.0),
+            ("v_offset", "v_offset", 1.0),
+            ("e_rev_Na", "e_rev_Na", 1.0),
+            ("e_rev_K", "e_rev_K", 1.0),
+            ("e_rev_leak", "e_rev_leak", 1.0),
+            ("tau_syn_E", "tau_syn_E", 1.0),
+            ("tau_syn_I", "tau_syn_I", 1.0),
+            ("tau_refrac", "tau_refrac", 1.0),
+            ("i_offset", "i_offset", 1.0),
+        ) + _COND,
+        pp_recordables=_GSYN,
+    ),
     "EIF_cond_exp_isfa_ista": CellModel(
         point_process="mnsim_EIF_cond_exp_isfa_ista",
         params=(
@@ -136,3 +163,20 @@ def spike_threshold(cell_type: str) -> float | None:
     """Voltage (mV) whose upward crossing is a spike for density-based cells, else None
     (point processes emit their spikes themselves)."""
     return 0.0 if CELL_MODELS[cell_type].point_process is None else None
+
+
+# -- synapses: the NetCon weight vector of mod/mnsim_synapses.inc ------------------------------
+WEIGHT_SLOTS = 17  # the length of every mnsim cell's NET_RECEIVE argument list
+RECEPTOR_SLOT = 1
+SYNAPSE_SLOT = 2
+RECEPTOR_CODES = {"excitatory": 0.0, "inhibitory": 1.0}
+SYNAPSE_CODES = {"static": 0.0, "tsodyks_markram": 1.0, "stdp": 2.0}
+# synapse type -> (catalogue field, slot); stdp's weight_dependence and delay have their own
+SYNAPSE_SLOTS: dict[str, tuple[tuple[str, int], ...]] = {
+    "static": (),
+    "tsodyks_markram": (("U", 3), ("tau_rec", 4), ("tau_facil", 5)),
+    "stdp": (("tau_plus", 3), ("tau_minus", 4), ("A_plus", 5), ("A_minus", 6), ("w_min", 7),
+             ("w_max", 8)),
+}
+STDP_MULTIPLICATIVE_SLOT = 9  # 1 multiplicative, 0 additive
+STDP_DELAY_SLOT = 10  # the NetCon's delay (ms): the dendritic delay of NEST's convention

@@ -23,7 +23,9 @@ freely instead (1e14 mV for v_spike = 20 mV at dt = 0.1 ms) would leave that val
 section's zero-area end nodes, which Crank-Nicolson flips in sign every step without damping,
 and rounding errors would leak it into v for the rest of the run. As in NEST's aeif models,
 the exponential and the adaptation see v capped at v_spike.
-NetCon weights (uS): > 0 excitatory (g_exc += w), < 0 inhibitory (g_inh += |w|).
+Synaptic input: NetCons with the weight vector of mnsim_synapses.inc; the delivered
+conductance (uS) is added to g_exc or g_inh, which act during a step with their exact mean
+over the step (f_E g_exc; as in mnsim_IF_curr_exp.mod).
 ENDCOMMENT
 
 NEURON {
@@ -33,6 +35,8 @@ NEURON {
     RANGE w, g_exc, g_inh, g_clamp, g_on, refractory, i_exp, g_exp
     NONSPECIFIC_CURRENT i
 }
+
+INCLUDE "mnsim_synapses.inc"
 
 UNITS {
     (mV) = (millivolt)
@@ -70,6 +74,8 @@ ASSIGNED {
     v0 (mV)
     g_clamp (uS)
     refractory
+    f_E           : step_mean(tau_syn_E): the mean factor of the synaptic kernels in a step
+    f_I
 }
 
 STATE {
@@ -85,6 +91,9 @@ INITIAL {
     g_clamp = 0
     refractory = 0
     linearise_exp()
+    f_E = step_mean(tau_syn_E)
+    f_I = step_mean(tau_syn_I)
+    syn_reset()
     net_send(0, 1)
 }
 
@@ -94,8 +103,9 @@ BEFORE BREAKPOINT {
 
 BREAKPOINT {
     SOLVE states METHOD cnexp
-    i = (c_m / tau_m) * (v - v_rest) - (i_exp + g_exp * (v - v0)) + w + g_exc * (v - e_rev_E)
-        + g_inh * (v - e_rev_I) + g_clamp * (v - v_reset) - i_offset
+    i = (c_m / tau_m) * (v - v_rest) - (i_exp + g_exp * (v - v0)) + w
+        + f_E * g_exc * (v - e_rev_E) + f_I * g_inh * (v - e_rev_I)
+        + g_clamp * (v - v_reset) - i_offset
 }
 
 DERIVATIVE states {
@@ -129,12 +139,26 @@ PROCEDURE linearise_exp() {
     }
 }
 
-NET_RECEIVE (weight (uS)) {
+NET_RECEIVE (weight, receptor, synapse, q1, q2, q3, q4, q5, q6, q7, q8, z1, z2, z3, z4, z5, z6) {
+    LOCAL visit
+    INITIAL {
+        syn_initial(weight, synapse)
+        z1 = syn_z1  z2 = syn_z2  z3 = syn_z3  z4 = syn_z4  z5 = syn_z5  z6 = syn_z6
+    }
+    visit = 0
     if (flag == 0) {
-        if (weight > 0) {
-            g_exc = g_exc + weight
+        if (synapse == 0) {
+            syn_out = weight
         } else {
-            g_inh = g_inh - weight
+            syn_event(t, weight, synapse, q1, q2, q3, q4, q5, q6, q7, q8, z1, z2, z3, z4, z5, z6)
+            weight = syn_weight
+            z1 = syn_z1  z2 = syn_z2  z3 = syn_z3  z4 = syn_z4  z5 = syn_z5  z6 = syn_z6
+            visit = syn_visit
+        }
+        if (receptor == 0) {
+            g_exc = g_exc + syn_out
+        } else {
+            g_inh = g_inh + syn_out
         }
     } else if (flag == 1) {
         if (delta_T > 0) {
@@ -152,10 +176,19 @@ NET_RECEIVE (weight (uS)) {
                 g_clamp = g_on
                 net_send(tau_refrac, 3)
             }
+            visit = post_spike(t)
         }
     } else if (flag == 3) {
         refractory = 0
         g_clamp = 0
         v = v_reset
+    }
+    if (visit) {
+        FOR_NETCONS (w_, r_, s_, a1, a2, a3, a4, a5, a6, a7, a8, b1, b2, b3, b4, b5, b6) {
+            if (s_ == 2) {
+                stdp_count(t, a1, a2, a3, a4, a5, a6, a7, a8, b1, b2, b3, b4, b5, b6)
+                w_ = syn_z1  b1 = syn_z1  b4 = syn_z4  b5 = syn_z5  b6 = syn_z6
+            }
+        }
     }
 }

@@ -4,8 +4,10 @@ conductances.
 
 Insert one in a single-compartment section whose total capacitance is c_m (nF). The point
 process carries the leak, synaptic and offset currents, threshold detection, reset and the
-refractory clamp (see mnsim_IF_curr_exp.mod). NetCon weights (uS): > 0 excitatory
-(g_exc += w), < 0 inhibitory (g_inh += |w|).
+refractory clamp (see mnsim_IF_curr_exp.mod). Synaptic input: NetCons with the weight vector
+of mnsim_synapses.inc; the delivered conductance (uS) is added to g_exc or g_inh. During a
+step the membrane sees the conductances' exact mean over the step (f_E g_exc; see
+mnsim_IF_curr_exp.mod).
 ENDCOMMENT
 
 NEURON {
@@ -14,6 +16,8 @@ NEURON {
     RANGE e_rev_E, e_rev_I, g_exc, g_inh, g_clamp, g_on, refractory
     NONSPECIFIC_CURRENT i
 }
+
+INCLUDE "mnsim_synapses.inc"
 
 UNITS {
     (mV) = (millivolt)
@@ -42,6 +46,8 @@ ASSIGNED {
     i (nA)
     g_clamp (uS)
     refractory
+    f_E           : step_mean(tau_syn_E): the mean factor of the synaptic kernels in a step
+    f_I
 }
 
 STATE {
@@ -54,12 +60,16 @@ INITIAL {
     g_inh = 0
     g_clamp = 0
     refractory = 0
+    f_E = step_mean(tau_syn_E)
+    f_I = step_mean(tau_syn_I)
+    syn_reset()
     net_send(0, 1)
 }
 
 BREAKPOINT {
     SOLVE synapses METHOD cnexp
-    i = (c_m / tau_m) * (v - v_rest) + g_exc * (v - e_rev_E) + g_inh * (v - e_rev_I)
+    i = (c_m / tau_m) * (v - v_rest) + f_E * g_exc * (v - e_rev_E)
+        + f_I * g_inh * (v - e_rev_I)
         + g_clamp * (v - v_reset) - i_offset
 }
 
@@ -68,12 +78,26 @@ DERIVATIVE synapses {
     g_inh' = -g_inh / tau_syn_I
 }
 
-NET_RECEIVE (weight (uS)) {
+NET_RECEIVE (weight, receptor, synapse, q1, q2, q3, q4, q5, q6, q7, q8, z1, z2, z3, z4, z5, z6) {
+    LOCAL visit
+    INITIAL {
+        syn_initial(weight, synapse)
+        z1 = syn_z1  z2 = syn_z2  z3 = syn_z3  z4 = syn_z4  z5 = syn_z5  z6 = syn_z6
+    }
+    visit = 0
     if (flag == 0) {
-        if (weight > 0) {
-            g_exc = g_exc + weight
+        if (synapse == 0) {
+            syn_out = weight
         } else {
-            g_inh = g_inh - weight
+            syn_event(t, weight, synapse, q1, q2, q3, q4, q5, q6, q7, q8, z1, z2, z3, z4, z5, z6)
+            weight = syn_weight
+            z1 = syn_z1  z2 = syn_z2  z3 = syn_z3  z4 = syn_z4  z5 = syn_z5  z6 = syn_z6
+            visit = syn_visit
+        }
+        if (receptor == 0) {
+            g_exc = g_exc + syn_out
+        } else {
+            g_inh = g_inh + syn_out
         }
     } else if (flag == 1) {
         WATCH (v > v_thresh) 2
@@ -86,10 +110,19 @@ NET_RECEIVE (weight (uS)) {
                 g_clamp = g_on
                 net_send(tau_refrac, 3)
             }
+            visit = post_spike(t)
         }
     } else if (flag == 3) {
         refractory = 0
         g_clamp = 0
         v = v_reset
+    }
+    if (visit) {
+        FOR_NETCONS (w_, r_, s_, a1, a2, a3, a4, a5, a6, a7, a8, b1, b2, b3, b4, b5, b6) {
+            if (s_ == 2) {
+                stdp_count(t, a1, a2, a3, a4, a5, a6, a7, a8, b1, b2, b3, b4, b5, b6)
+                w_ = syn_z1  b1 = syn_z1  b4 = syn_z4  b5 = syn_z5  b6 = syn_z6
+            }
+        }
     }
 }

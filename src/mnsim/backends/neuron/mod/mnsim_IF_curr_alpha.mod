@@ -5,7 +5,10 @@ mnsim IF_curr_alpha: leaky integrate-and-fire neuron with alpha-function synapti
 Insert one in a single-compartment section whose total capacitance is c_m (nF). The point
 process carries the leak, synaptic and offset currents, threshold detection, reset and the
 refractory clamp (see mnsim_IF_curr_exp.mod). The synaptic states are advanced by their exact
-one-step propagator (fixed step only). NetCon weights (nA): > 0 excitatory, < 0 inhibitory.
+one-step propagator (fixed step only). Synaptic input: NetCons with the weight vector of
+mnsim_synapses.inc; the delivered weight (nA, negative onto the inhibitory receptor) is added
+to y_exc or y_inh. During a step the membrane sees the current's exact mean over the step
+(f_E i_exc + e r_E y_exc; see mnsim_IF_curr_exp.mod).
 ENDCOMMENT
 
 NEURON {
@@ -14,6 +17,8 @@ NEURON {
     RANGE i_exc, i_inh, y_exc, y_inh, g_clamp, g_on, refractory
     NONSPECIFIC_CURRENT i
 }
+
+INCLUDE "mnsim_synapses.inc"
 
 UNITS {
     (mV) = (millivolt)
@@ -37,7 +42,6 @@ PARAMETER {
 
 ASSIGNED {
     v (mV)
-    dt (ms)
     i (nA)
     i_exc (nA)
     i_inh (nA)
@@ -45,6 +49,10 @@ ASSIGNED {
     y_inh (nA)
     g_clamp (uS)
     refractory
+    f_E           : step_mean(tau_syn_E): the mean factor of the synaptic kernels in a step
+    f_I
+    r_E           : step_mean_ramp(tau_syn_E), for the rising part
+    r_I
 }
 
 INITIAL {
@@ -54,12 +62,18 @@ INITIAL {
     y_inh = 0
     g_clamp = 0
     refractory = 0
+    f_E = step_mean(tau_syn_E)
+    f_I = step_mean(tau_syn_I)
+    r_E = step_mean_ramp(tau_syn_E)
+    r_I = step_mean_ramp(tau_syn_I)
+    syn_reset()
     net_send(0, 1)
 }
 
 BREAKPOINT {
     SOLVE synapses
-    i = (c_m / tau_m) * (v - v_rest) + g_clamp * (v - v_reset) - i_exc - i_inh - i_offset
+    i = (c_m / tau_m) * (v - v_rest) + g_clamp * (v - v_reset) - i_offset
+        - (f_E * i_exc + exp(1) * r_E * y_exc) - (f_I * i_inh + exp(1) * r_I * y_inh)
 }
 
 PROCEDURE synapses() {
@@ -73,12 +87,26 @@ PROCEDURE synapses() {
     y_inh = y_inh * decay
 }
 
-NET_RECEIVE (weight (nA)) {
+NET_RECEIVE (weight, receptor, synapse, q1, q2, q3, q4, q5, q6, q7, q8, z1, z2, z3, z4, z5, z6) {
+    LOCAL visit
+    INITIAL {
+        syn_initial(weight, synapse)
+        z1 = syn_z1  z2 = syn_z2  z3 = syn_z3  z4 = syn_z4  z5 = syn_z5  z6 = syn_z6
+    }
+    visit = 0
     if (flag == 0) {
-        if (weight > 0) {
-            y_exc = y_exc + weight
+        if (synapse == 0) {
+            syn_out = weight
         } else {
-            y_inh = y_inh + weight
+            syn_event(t, weight, synapse, q1, q2, q3, q4, q5, q6, q7, q8, z1, z2, z3, z4, z5, z6)
+            weight = syn_weight
+            z1 = syn_z1  z2 = syn_z2  z3 = syn_z3  z4 = syn_z4  z5 = syn_z5  z6 = syn_z6
+            visit = syn_visit
+        }
+        if (receptor == 0) {
+            y_exc = y_exc + syn_out
+        } else {
+            y_inh = y_inh + syn_out
         }
     } else if (flag == 1) {
         WATCH (v > v_thresh) 2
@@ -91,10 +119,19 @@ NET_RECEIVE (weight (nA)) {
                 g_clamp = g_on
                 net_send(tau_refrac, 3)
             }
+            visit = post_spike(t)
         }
     } else if (flag == 3) {
         refractory = 0
         g_clamp = 0
         v = v_reset
+    }
+    if (visit) {
+        FOR_NETCONS (w_, r_, s_, a1, a2, a3, a4, a5, a6, a7, a8, b1, b2, b3, b4, b5, b6) {
+            if (s_ == 2) {
+                stdp_count(t, a1, a2, a3, a4, a5, a6, a7, a8, b1, b2, b3, b4, b5, b6)
+                w_ = syn_z1  b1 = syn_z1  b4 = syn_z4  b5 = syn_z5  b6 = syn_z6
+            }
+        }
     }
 }

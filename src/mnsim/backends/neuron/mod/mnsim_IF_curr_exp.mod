@@ -6,7 +6,19 @@ and the refractory clamp, so the section needs no other mechanism.
 
 On the step during which v rises above v_thresh a self-event is delivered at the end of that
 step: it emits the spike (net_event), sets v = v_reset and clamps v there with a large
-conductance for tau_refrac. NetCon weights (nA): > 0 excitatory, < 0 inhibitory.
+conductance for tau_refrac.
+
+Synaptic input: NetCons with the weight vector of mnsim_synapses.inc; the delivered weight
+(nA, negative onto the inhibitory receptor) is added to i_exc or i_inh at the step boundary
+the event arrives at. i_exc and i_inh decay exactly (cnexp), and during a step the membrane
+sees their exact mean over the step (f_E i_exc, step_mean in mnsim_synapses.inc), so that the
+synaptic charge of every step is exact.
+
+The NET_RECEIVE below is the pattern every mnsim cell repeats: its INITIAL block sets the
+NetCon's state; flag 0 is an input event (syn_event computes what it delivers and the NetCon's
+new state, copied back into the weight vector); at each spike the cell remembers it
+(post_spike) and, when it has stdp inputs, lets them count it (stdp_count through FOR_NETCONS,
+which also serves the end-of-run event).
 ENDCOMMENT
 
 NEURON {
@@ -15,6 +27,8 @@ NEURON {
     RANGE tau_syn_E, tau_syn_I, i_exc, i_inh, g_clamp, g_on, refractory
     NONSPECIFIC_CURRENT i
 }
+
+INCLUDE "mnsim_synapses.inc"
 
 UNITS {
     (mV) = (millivolt)
@@ -41,6 +55,8 @@ ASSIGNED {
     i (nA)
     g_clamp (uS)
     refractory
+    f_E           : step_mean(tau_syn_E): the mean factor of the synaptic kernels in a step
+    f_I
 }
 
 STATE {
@@ -53,12 +69,16 @@ INITIAL {
     i_inh = 0
     g_clamp = 0
     refractory = 0
+    f_E = step_mean(tau_syn_E)
+    f_I = step_mean(tau_syn_I)
+    syn_reset()
     net_send(0, 1)
 }
 
 BREAKPOINT {
     SOLVE synapses METHOD cnexp
-    i = (c_m / tau_m) * (v - v_rest) + g_clamp * (v - v_reset) - i_exc - i_inh - i_offset
+    i = (c_m / tau_m) * (v - v_rest) + g_clamp * (v - v_reset) - f_E * i_exc - f_I * i_inh
+        - i_offset
 }
 
 DERIVATIVE synapses {
@@ -66,12 +86,26 @@ DERIVATIVE synapses {
     i_inh' = -i_inh / tau_syn_I
 }
 
-NET_RECEIVE (weight (nA)) {
+NET_RECEIVE (weight, receptor, synapse, q1, q2, q3, q4, q5, q6, q7, q8, z1, z2, z3, z4, z5, z6) {
+    LOCAL visit
+    INITIAL {
+        syn_initial(weight, synapse)
+        z1 = syn_z1  z2 = syn_z2  z3 = syn_z3  z4 = syn_z4  z5 = syn_z5  z6 = syn_z6
+    }
+    visit = 0
     if (flag == 0) {
-        if (weight > 0) {
-            i_exc = i_exc + weight
+        if (synapse == 0) {
+            syn_out = weight
         } else {
-            i_inh = i_inh + weight
+            syn_event(t, weight, synapse, q1, q2, q3, q4, q5, q6, q7, q8, z1, z2, z3, z4, z5, z6)
+            weight = syn_weight
+            z1 = syn_z1  z2 = syn_z2  z3 = syn_z3  z4 = syn_z4  z5 = syn_z5  z6 = syn_z6
+            visit = syn_visit
+        }
+        if (receptor == 0) {
+            i_exc = i_exc + syn_out
+        } else {
+            i_inh = i_inh + syn_out
         }
     } else if (flag == 1) {
         WATCH (v > v_thresh) 2
@@ -84,10 +118,19 @@ NET_RECEIVE (weight (nA)) {
                 g_clamp = g_on
                 net_send(tau_refrac, 3)
             }
+            visit = post_spike(t)
         }
     } else if (flag == 3) {
         refractory = 0
         g_clamp = 0
         v = v_reset
+    }
+    if (visit) {
+        FOR_NETCONS (w_, r_, s_, a1, a2, a3, a4, a5, a6, a7, a8, b1, b2, b3, b4, b5, b6) {
+            if (s_ == 2) {
+                stdp_count(t, a1, a2, a3, a4, a5, a6, a7, a8, b1, b2, b3, b4, b5, b6)
+                w_ = syn_z1  b1 = syn_z1  b4 = syn_z4  b5 = syn_z5  b6 = syn_z6
+            }
+        }
     }
 }
