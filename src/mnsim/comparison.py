@@ -127,8 +127,9 @@ class Comparison:
                 + "".join(f"\n  {name} skipped: {why}" for name, why in self.skipped.items()))
 
     def write_report(self, directory: str | Path) -> Path:
-        """Write table.md, table.csv, traces.png, raster.png and one Block per backend."""
-        from mnsim.plotting import plot_raster, plot_traces
+        """Write table.md, table.csv, one Block per backend, and the figures that apply:
+        traces.png (v recorded), raster.png (spikes recorded), rates.png (networks)."""
+        from mnsim.plotting import plot_raster, plot_rates, plot_traces
 
         out = Path(directory)
         try:
@@ -144,9 +145,13 @@ class Comparison:
         write_atomic(out / "table.csv", rows.getvalue())
         for name, block in self.blocks.items():
             save_block(block, out / f"{name}.pkl")
-        if self.blocks:
+        records = self.model.record.values()
+        if self.blocks and any("v" in rec.variables for rec in records):
             plot_traces(self.blocks, self.model, out / "traces.png")
+        if self.blocks and any("spikes" in rec.variables for rec in records):
             plot_raster(self.blocks, self.model, out / "raster.png")
+            if self.network:
+                plot_rates(self.blocks, self.model, out / "rates.png")
         return out
 
 

@@ -104,6 +104,35 @@ def plot_raster(blocks: Mapping[str, neo.Block], model: Model, path: str | Path)
     return _save(fig, path)
 
 
+def plot_rates(blocks: Mapping[str, neo.Block], model: Model, path: str | Path) -> Path:
+    """The population rate (PSTH, :data:`RATE_BIN_MS` bins) of each population recording
+    spikes, one line per backend, one panel per population: how a network's backends compare
+    when their spike trains are not expected to match one by one."""
+    import numpy as np
+
+    from mnsim.analysis.population import population_rate_signal
+
+    plt = _pyplot()
+    pops = [p for p, rec in model.record.items() if "spikes" in rec.variables]
+    if not pops:
+        raise MnsimError(f"model '{model.name}' records no spikes to plot")
+    fig, axes = plt.subplots(len(pops), 1, figsize=(9, 0.8 + 2.4 * len(pops)), squeeze=False,
+                             sharex=True)
+    for ax, pop in zip(axes[:, 0], pops):
+        for b, (name, block) in enumerate(blocks.items()):
+            sig = population_rate_signal(block, pop, RATE_BIN_MS)
+            edges = sig.times.rescale("ms").magnitude
+            ax.stairs(sig.magnitude[:, 0], np.append(edges, edges[-1] + RATE_BIN_MS),
+                      color=f"C{b}", lw=1.4 - 0.3 * b, label=name)
+        ax.set_ylabel(f"{pop} rate (Hz)\n{RATE_BIN_MS:g} ms bins")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize="small", ncol=len(blocks), loc="upper right")
+    axes[-1, 0].set_xlabel("time (ms)")
+    axes[-1, 0].set_xlim(0, model.simulation.duration_ms)
+    fig.suptitle(f"{model.name}: population rate by backend")
+    return _save(fig, path)
+
+
 def _evenly(n: int):
     """At most :data:`MAX_RASTER_NEURONS` of ``n`` positions, evenly spaced, first and last
     included."""

@@ -122,20 +122,21 @@ def shared_blocks():
 @pytest.mark.requires_brian2
 @pytest.mark.requires_nest
 def test_shared_network_same_spikes_on_every_backend(shared_blocks):
-    """Same drawn network and inputs: the exact-integration LIF gives the same spikes on every
-    backend until floating-point rounding first decides a threshold differently; the
-    population rates then stay within 2 %."""
+    """Same drawn network and inputs. NEST and Brian2 integrate the LIF exactly: the same
+    spikes for the whole run. NEURON integrates v with Crank-Nicolson (second order): its
+    spikes start the same, then a threshold is decided differently and the network's chaos
+    takes over; the population rates stay within 5 %."""
     from mnsim.comparison import _identical_until
 
     model, blocks = shared_blocks
     ref = blocks["nest"]
     rate = measure("population_rate", ref, "exc")[0]
     assert 2 < rate < 60  # active, not saturated
-    for name in ("neuron", "brian2"):
+    for name, identical_ms, rate_tol in (("brian2", 300.0, 1e-12), ("neuron", 10.0, 0.05)):
         other = blocks[name]
         for pop in ("exc", "inh"):
             same = _identical_until(ref, other, pop, 1e-6, 300.0)
-            assert same >= 50.0, f"{name} {pop}: spike trains differ from {same} ms"
+            assert same >= identical_ms, f"{name} {pop}: spike trains differ from {same} ms"
             r_ref = measure("population_rate", ref, pop)[0]
             r = measure("population_rate", other, pop)[0]
-            assert r == pytest.approx(r_ref, rel=0.02), (name, pop)
+            assert r == pytest.approx(r_ref, rel=rate_tol), (name, pop)
