@@ -224,6 +224,7 @@ def brian2_native(model: Any, key: str, threads: int) -> Timing:
             objects.append(syn)
     monitor = b2.SpikeMonitor(cells, name="native_spikes")
     net = b2.Network(*objects, monitor)
+    net.run(0 * ms, namespace=ns)  # code generation and compilation, as mnsim's build does
     t1 = time.perf_counter()
     net.run(sim.duration_ms * ms, namespace=ns)
     spikes = count(np.asarray(monitor.i[:]), model)
