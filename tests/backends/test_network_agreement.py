@@ -140,3 +140,31 @@ def test_shared_network_same_spikes_on_every_backend(shared_blocks):
             r_ref = measure("population_rate", ref, pop)[0]
             r = measure("population_rate", other, pop)[0]
             assert r == pytest.approx(r_ref, rel=rate_tol), (name, pop)
+
+
+@pytest.mark.parametrize("backend", backend_params())
+def test_adaptive_cells_can_drive_a_projection(backend):
+    """Cells with an adaptation variable `w` (AdEx, IF_curr_exp_sfa) as presynaptic
+    population: a strong spike input makes them fire, and the projection carries the spikes
+    on, 1 ms later (Brian2 once refused: its synapses' weight is also called `w`)."""
+    cells = {"adex": {"type": "EIF_cond_exp_isfa_ista"}, "sfa": {"type": "IF_curr_exp_sfa",
+                                                                  "params": {"b": "0.01 nA"}}}
+    for kind, cell in cells.items():
+        weight = "0.5 uS" if kind == "adex" else "20 nA"
+        model = mnsim.load({
+            "name": "drive", "simulation": {"duration": "50 ms", "dt": f"{DT} ms"},
+            "populations": {"pre": {"size": 2, "cell": cell},
+                            "post": {"size": 1, "cell": {"type": "IF_curr_delta"}}},
+            "projections": {"p": {"pre": "pre", "post": "post", "receptor": "excitatory",
+                                  "connector": {"rule": "all_to_all"},
+                                  "synapse": {"weight": "20 mV", "delay": "1 ms"}}},
+            "stimuli": {"kick": {"type": "spike_times", "target": "pre", "times": ["10 ms"],
+                                 "synapse": {"weight": weight}}},
+            "record": {"pre": ["spikes"], "post": ["spikes"]}})
+        block = mnsim.run(model, backend)
+        pre = [t.magnitude for t in spiketrains(block, "pre")]
+        post = spiketrains(block, "post")[0].magnitude
+        assert all(len(t) >= 1 for t in pre), (kind, pre)
+        # a 20 mV jump fires the delta cell; its refractory period (0.1 ms) never hides one
+        assert post[0] == pytest.approx(pre[0][0] + 1.0, abs=1e-9), (kind, pre, post)
+        assert len(post) == len(pre[0]), (kind, pre, post)

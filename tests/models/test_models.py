@@ -1,11 +1,16 @@
 """Every shipped model, and each of its variants, validates (its expect: entries pass) on every
-backend. Network-scale runs are marked ``slow`` (deselected by default; ``./dev test -m slow``
-runs them): more synapses than a backend builds in a few seconds."""
+backend that can run it. Network-scale runs are marked ``slow`` (deselected by default;
+``./dev test -m slow`` runs them): more synapses than a backend builds in a few seconds. A
+backend whose declared capabilities exclude the model (its cell types, stimuli, synapses:
+``Backend.check`` raises ``CapabilityError``, as ``mnsim run`` would) is skipped with that
+error as the reason, decided when the tests are collected."""
 
 import pytest
 
 import mnsim
 from conftest import SIMULATORS
+from mnsim.backends import backend_class
+from mnsim.errors import CapabilityError
 from mnsim.spec import shipped_models
 from mnsim.spec.memory import expected_synapses
 
@@ -30,6 +35,10 @@ def cases() -> list:
             marks = [getattr(pytest.mark, f"requires_{backend}")]
             if synapses > SLOW_ABOVE[backend]:
                 marks.append(pytest.mark.slow)
+            try:
+                backend_class(backend)().check(model)
+            except CapabilityError as err:
+                marks.append(pytest.mark.skip(reason=f"not supported: {err}"))
             params.append(pytest.param(name, backend, marks=marks, id=f"{name}-{backend}"))
     return params
 

@@ -7,7 +7,6 @@ from mnsim.backends import backend_class, get_backend
 from mnsim.comparison import runnable_backends
 from mnsim.errors import BackendUnavailableError, CapabilityError
 
-
 # what a backend leaves out on purpose, and why (the README's model table says the same)
 NOT_SUPPORTED = {"neuron": {"IF_cond_bw2001"}}  # Wang (2002)'s cell: NEST and Brian2 only
 

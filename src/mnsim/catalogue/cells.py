@@ -36,6 +36,9 @@ class Receptor:
     weight_unit: str
     sign: int  # +1: weights >= 0; -1: weights <= 0
     doc: str = ""
+    # cell types whose spikes may reach this receptor (their spikes carry something it
+    # needs, e.g. the NMDA jump of IF_cond_bw2001); empty: any source, spike inputs included
+    sources: tuple[str, ...] = ()
 
 
 def _receptors(unit: str, inhibitory_sign: int, what: str) -> dict[str, Receptor]:
@@ -121,6 +124,21 @@ IF_CURR_EXP = CellType(
     name="IF_curr_exp",
     doc="Leaky integrate-and-fire neuron with exponentially decaying synaptic currents.",
     params=_LIF + _SYN, initial=_V_REST, recordables={"v": "mV"}, spike=_LIF_SPIKE,
+    below=_LIF_BELOW, receptors=_CURRENT_RECEPTORS)
+
+IF_CURR_EXP_SFA = CellType(
+    name="IF_curr_exp_sfa",
+    doc="IF_curr_exp with spike-frequency adaptation: an adaptation current w that jumps by b "
+        "at each spike and decays with tau_w. dv/dt = (v_rest - v) / tau_m + (I_syn + "
+        "i_offset - w) / cm, dw/dt = -w / tau_w (NEST's aeif_psc_exp with a = 0, "
+        "Delta_T = 0).",
+    params=_LIF + _SYN + (
+        Param("b", "nA", "0 nA", "jump of the adaptation current w at each spike"),
+        Param("tau_w", "ms", "100 ms", "decay time constant of w", bound="positive"),
+    ),
+    initial=_V_REST + (Param("w", "nA", "0 nA", "adaptation current"),),
+    recordables={"v": "mV", "w": "nA"},
+    spike=_LIF_SPIKE + "; w jumps by b",
     below=_LIF_BELOW, receptors=_CURRENT_RECEPTORS)
 
 IF_CURR_ALPHA = CellType(
@@ -226,6 +244,59 @@ IZHIKEVICH = CellType(
     below=(("c", "30 mV"), ("v", "30 mV")),
 )
 
+IF_COND_BW2001 = CellType(
+    name="IF_cond_bw2001",
+    doc="Leaky integrate-and-fire neuron with AMPA, NMDA and GABA-A conductances (Brunel & "
+        "Wang 2001; Wang 2002), exactly NEST's iaf_bw_2001: cm dv/dt = -g_L (v - v_rest) "
+        "- g_AMPA (v - e_rev_E) - g_NMDA (v - e_rev_E) / (1 + conc_Mg2 exp(-0.062 v/mV) / "
+        "3.57 mM) - g_GABA (v - e_rev_I) + I, g_L = cm / tau_m. Each conductance decays "
+        "exponentially (tau_AMPA, tau_decay_NMDA, tau_GABA); a spike arriving on AMPA or GABA "
+        "adds its weight, one arriving on NMDA adds its weight times the presynaptic neuron's "
+        "NMDA jump J. NMDA (NEST's approximation of Wang 1999's saturating gating ds/dt = "
+        "-s/tau_decay_NMDA + alpha x (1 - s), dx/dt = -x/tau_rise_NMDA + spikes): every "
+        "neuron keeps a trace S (0 at the start) that decays with tau_decay_NMDA; at each of "
+        "its spikes J = k0 + k1 S (S just before the spike), then S += J, where k1 = "
+        "exp(-alpha tau_rise_NMDA) - 1 and k0 = (alpha tau_rise_NMDA)^r gamma_lower(1 - r, "
+        "alpha tau_rise_NMDA), r = tau_rise_NMDA / tau_decay_NMDA: the jump after which the "
+        "exact s decays like the approximate one long after the spike. So g_NMDA is the sum "
+        "over presynaptic neurons of weight x S, delayed: the summed NMDA gating without a "
+        "variable per synapse. NMDA input comes only from IF_cond_bw2001 neurons. The "
+        "weights hold the paper's peak conductances (g_AMPA, g_NMDA, g_GABA times w); no "
+        "i_offset (NEST's model has none).",
+    params=(
+        Param("cm", "nF", "0.5 nF", "membrane capacitance", bound="positive"),
+        Param("tau_m", "ms", "20 ms", "membrane time constant (cm / g_L)", bound="positive"),
+        Param("v_rest", "mV", "-70 mV", "leak reversal potential"),
+        Param("v_reset", "mV", "-60 mV", "reset potential after a spike"),
+        Param("v_thresh", "mV", "-55 mV", "spike threshold"),
+        Param("tau_refrac", "ms", "2 ms", "refractory period (v clamped at v_reset)",
+              bound="nonnegative", on_grid=True),
+        Param("e_rev_E", "mV", "0 mV", "reversal potential of AMPA and NMDA"),
+        Param("e_rev_I", "mV", "-70 mV", "reversal potential of GABA"),
+        Param("tau_AMPA", "ms", "2 ms", "decay of the AMPA conductance", bound="positive"),
+        Param("tau_GABA", "ms", "5 ms", "decay of the GABA conductance", bound="positive"),
+        Param("tau_rise_NMDA", "ms", "2 ms", "rise time of the NMDA gating (sets k0, k1)",
+              bound="positive"),
+        Param("tau_decay_NMDA", "ms", "100 ms", "decay of the NMDA trace and conductance",
+              bound="positive"),
+        Param("alpha", "1/ms", "0.5 1/ms", "NMDA gating rate (sets k0, k1)", bound="positive"),
+        Param("conc_Mg2", "mM", "1 mM", "extracellular magnesium (NMDA block)",
+              bound="positive"),
+    ),
+    initial=_V_REST,
+    recordables={"v": "mV", "gsyn_AMPA": "uS", "gsyn_NMDA": "uS", "gsyn_GABA": "uS"},
+    spike=_LIF_SPIKE + "; the conductance jumps of the spikes arriving in a step are added "
+          "after that step's integration (they act from the next step), as NEST does; the "
+          "neuron's NMDA jump J is computed at its spike time (see the description)",
+    below=_LIF_BELOW,
+    receptors={
+        "AMPA": Receptor("AMPA", "uS", +1, "AMPA conductance (weight = jump of gsyn_AMPA)"),
+        "NMDA": Receptor("NMDA", "uS", +1, "NMDA conductance (weight x the presynaptic "
+                         "neuron's jump J = jump of gsyn_NMDA)", sources=("IF_cond_bw2001",)),
+        "GABA": Receptor("GABA", "uS", +1, "GABA-A conductance (weight = jump of gsyn_GABA)"),
+    },
+)
+
 CELL_TYPES: dict[str, CellType] = {t.name: t for t in (
-    HH_SQUID, HH_COND_EXP, IF_CURR_EXP, IF_CURR_ALPHA, IF_CURR_DELTA, IF_COND_EXP,
-    EIF_COND_EXP_ISFA_ISTA, IZHIKEVICH)}
+    HH_SQUID, HH_COND_EXP, IF_CURR_EXP, IF_CURR_ALPHA, IF_CURR_DELTA, IF_CURR_EXP_SFA,
+    IF_COND_EXP, IF_COND_BW2001, EIF_COND_EXP_ISFA_ISTA, IZHIKEVICH)}

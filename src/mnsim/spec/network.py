@@ -61,6 +61,18 @@ def receptor_of(raw: Any, pop: Population, path: Path, ctx: Context) -> Receptor
     return receptors[raw]
 
 
+def check_source(receptor: Receptor, pre: Population | None, path: Path, ctx: Context) -> None:
+    """A receptor that only some cell types may reach (``Receptor.sources``): ``pre`` is the
+    presynaptic population, None for a spike input (which has no such cell)."""
+    if not receptor.sources or (pre is not None and pre.cell.type in receptor.sources):
+        return
+    source = (f"population '{pre.name}' ({pre.cell.type})" if pre is not None
+              else "a spike input")
+    ctx.fail(path, f"the {receptor.name} receptor takes spikes only from "
+                   f"{' or '.join(receptor.sources)} neurons ({receptor.doc}), not from "
+                   f"{source}")
+
+
 def quantity_or_distribution(raw: Any, unit: str, path: Path, ctx: Context) -> Quantity:
     """A quantity (``"2 nS"``) or ``{distribution: normal, mu: .., sigma: .., min: ..}``."""
     if not isinstance(raw, Mapping):
@@ -175,6 +187,7 @@ def projection(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulat
     pre, pre_range = selection(raw["pre"], pops, path + ("pre",), ctx)
     post, post_range = selection(raw["post"], pops, path + ("post",), ctx)
     receptor = receptor_of(raw["receptor"], pops[post], path + ("receptor",), ctx)
+    check_source(receptor, pops[pre], path + ("receptor",), ctx)
     syn = synapse(raw["synapse"], receptor, sim, path + ("synapse",), ctx)
     proj = Projection(name=name, pre=pre, post=post, pre_range=pre_range, post_range=post_range,
                       connector=Connector(rule="all_to_all"), synapse=syn, receptor=receptor.name)

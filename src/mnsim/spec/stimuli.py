@@ -75,6 +75,7 @@ def stimulus(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulatio
                         target_range=target_range)
     receptor = network.receptor_of(raw.get("receptor", "excitatory"), pop,
                                    path + ("receptor",), ctx)
+    network.check_source(receptor, None, path + ("receptor",), ctx)
     syn = network.synapse(raw["synapse"], receptor, sim, path + ("synapse",), ctx)
     return Stimulus(name=name, type=stype.name, target=target, values=values,
                     target_range=target_range, synapse=syn, receptor=receptor.name)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mnsim.backends.base import Backend, Capabilities, RawResults, RawSignal
+from mnsim.backends.brian2.bw2001 import check_nmda_delays
 from mnsim.backends.brian2.currents import CURRENT_TYPES, current_terms
 from mnsim.backends.brian2.network import (
     SPIKE_INPUTS,
@@ -89,6 +90,11 @@ class Brian2Backend(Backend):
         self._where: dict[str, tuple[Any, int]] = {}  # population -> (group, first index)
         self._network: Network | None = None
         self._integration = ""
+
+    def check(self, model: Model) -> None:
+        """The capabilities, then the NMDA delays Brian2 can deliver exactly."""
+        super().check(model)
+        check_nmda_delays(model)
 
     def version(self) -> str:
         import brian2
@@ -179,6 +185,9 @@ class Brian2Backend(Backend):
         # then evaluates what depends on it (exp(-dt/tau_m)...) once per step, not per neuron.
         shared = {b2: float(pop.cell.params[name]) * scale for name, b2, scale in cm.params
                   if np.ndim(pop.cell.params[name]) == 0}
+        derived = {b2: f(*(pop.cell.params[name] for name in names))
+                   for b2, names, f in cm.derived}
+        shared.update({b2: float(v) for b2, v in derived.items() if np.ndim(v) == 0})
         group = brian2.NeuronGroup(
             size, _share(cm.equations, shared) + currents.equations + inputs,
             threshold=cm.threshold, reset=cm.reset, refractory=cm.refractory,
@@ -187,6 +196,7 @@ class Brian2Backend(Backend):
             namespace=dict(currents.namespace), name=f"mnsim_{gi}")
         values = {b2: per_neuron(pop.cell.params[name], size) * scale
                   for name, b2, scale in cm.params if b2 not in shared}
+        values.update({b2: per_neuron(v, size) for b2, v in derived.items() if b2 not in shared})
         values.update({b2: np.concatenate([per_neuron(p.cell.initial[name], p.size)
                                            for p, _ in parts]) * scale
                        for name, b2, scale in cm.initial})

@@ -1,7 +1,9 @@
 """Brian2 ``Synapses`` of the catalogue's synapse types (static, tsodyks_markram, stdp).
 
 The weight ``w`` is held in the receptor's catalogue unit (uS, nA or mV, sign included) and
-multiplied by that unit when delivered, so the final stdp weights need no conversion. Type
+multiplied by that unit when delivered, so the final stdp weights need no conversion. Onto a
+receptor with a presynaptic factor (``CellModel.presynaptic``: the NMDA jump of
+``IF_cond_bw2001``) an event delivers the weight times that variable of the source neuron. Type
 parameters are shared constants of the ``Synapses`` object; numbers never enter the code.
 The timing (pathway slots and delays) is explained in :mod:`mnsim.backends.brian2.network`.
 """
@@ -58,6 +60,8 @@ def make_synapses(source: Any, target: Any, post: Population, syn: Synapse, rece
     cm = CELL_MODELS[post.cell.type]
     var, unit = receptor_target(cm, post.cell.type, receptor, where)
     gate = "*int(not_refractory_post)" if cm.delta else ""  # lost while refractory
+    if receptor in cm.presynaptic:  # the weight times a presynaptic variable (NMDA jump)
+        gate += f"*{cm.presynaptic[receptor]}_pre"
     gate += f"*{times}" if times else ""
     shared_w = weight is not None and syn.type != "stdp"
     model = ["w : 1" if syn.type == "stdp" else

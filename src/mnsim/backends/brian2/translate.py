@@ -16,9 +16,11 @@ Brian2 is not imported here: this module is plain data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mnsim.backends.base import HH_REFERENCE_TEMPERATURE_DEGC
+from mnsim.backends.brian2 import bw2001
 
 Row = tuple[str, str, float]  # (catalogue name, Brian2 name, SI value of one catalogue unit)
 
@@ -65,6 +67,12 @@ class CellModel:
     max_substep_ms
         For ``exponential_midpoint``: the longest internal step; a time step longer than it
         is integrated in that many equal substeps.
+    presynaptic
+        Receptor -> presynaptic variable that multiplies each event's weight (the NMDA jump
+        of ``IF_cond_bw2001``, :mod:`mnsim.backends.brian2.bw2001`).
+    derived
+        ``(Brian2 constant, catalogue parameters, function)``: constants of the equations
+        computed from parameters in catalogue units (already SI or dimensionless).
     """
 
     equations: str
@@ -84,6 +92,8 @@ class CellModel:
     delta: bool = False
     regular: str = ""
     max_substep_ms: float | None = None
+    presynaptic: dict[str, str] = field(default_factory=dict)
+    derived: tuple[tuple[str, tuple[str, ...], Callable[..., object]], ...] = ()
 
 
 # -- building blocks -----------------------------------------------------------------------
@@ -207,9 +217,9 @@ HH_SQUID = CellModel(
 # cap, rk4's later stages in the step that crosses a high v_spike (0 mV) evaluate the
 # exponential far above it, overflow and return NaN or huge negative v instead of a spike.
 _ADEX = """
-dv/dt = (g_L*(v_rest - v) + g_L*delta_T*exp((v_capped - v_thresh)/delta_T) - w
+dv/dt = (g_L*(v_rest - v) + g_L*delta_T*exp((v_capped - v_thresh)/delta_T) - w_ad
          + i_syn + i_offset + i_stim)/c_m : volt (unless refractory)
-dw/dt = (a*(v_capped - v_rest) - w)/tau_w : amp
+dw_ad/dt = (a*(v_capped - v_rest) - w_ad)/tau_w : amp
 v_capped = clip(v, -inf*mV, v_spike) : volt
 g_L = c_m/tau_m : siemens
 c_m : farad (constant)
@@ -227,15 +237,15 @@ i_offset : amp (constant)
 """
 
 EIF_COND_EXP_ISFA_ISTA = CellModel(
-    equations=_ADEX + _COND_EXP, threshold="v >= v_spike", reset="v = v_reset\nw += b",
+    equations=_ADEX + _COND_EXP, threshold="v >= v_spike", reset="v = v_reset\nw_ad += b",
     refractory=_REFRACTORY, method="rk4",
     params=(("cm", "c_m", NF), ("tau_m", "tau_m", MS), ("v_rest", "v_rest", MV),
             ("v_reset", "v_reset", MV), ("v_thresh", "v_thresh", MV),
             ("v_spike", "v_spike", MV), ("delta_T", "delta_T", MV), ("a", "a", NS),
             ("b", "b", NA), ("tau_w", "tau_w", MS), ("tau_refrac", "tau_refrac", MS),
             ("i_offset", "i_offset", NA)) + _SYN_ROWS + _COND_ROWS,
-    initial=_V + (("w", "w", NA),),
-    recordables=_V + (("w", "w", NA),) + _GSYN,
+    initial=_V + (("w", "w_ad", NA),),  # not `w`: the weight of its outgoing Synapses
+    recordables=_V + (("w", "w_ad", NA),) + _GSYN,
     receptors=_COND_RECEPTORS,
 )
 
@@ -323,6 +333,16 @@ CELL_MODELS: dict[str, CellModel] = {
     "HH_cond_exp": HH_COND_EXP,
     "IF_curr_exp": _lif(_CURR_EXP, _SYN_ROWS, "exact", _CURRENT_RECEPTORS,
                         equal_taus=_EQUAL_SYN_TAUS),
+    # the adaptation current is `w_sfa`: a neuron variable `w` would clash with the weight
+    # `w` of every Synapses it is presynaptic to
+    "IF_curr_exp_sfa": CellModel(
+        equations=_LIF_V.replace("+ i_stim)/c_m", "+ i_stim - w_sfa)/c_m")
+        + "dw_sfa/dt = -w_sfa/tau_w : amp\nb : amp (constant)\ntau_w : second (constant)\n"
+        + _LIF_PARAMS + _CURR_EXP, threshold="v >= v_thresh", reset="v = v_reset\nw_sfa += b",
+        refractory=_REFRACTORY, method="exact",
+        params=_LIF_ROWS + _SYN_ROWS + (("b", "b", NA), ("tau_w", "tau_w", MS)),
+        initial=_V + (("w", "w_sfa", NA),), recordables=_V + (("w", "w_sfa", NA),),
+        equal_taus=_EQUAL_SYN_TAUS + (("tau_m", "tau_w"),), receptors=_CURRENT_RECEPTORS),
     "IF_curr_alpha": _lif(_CURR_ALPHA, _SYN_ROWS, "exact", _ALPHA_RECEPTORS,
                           equal_taus=_EQUAL_SYN_TAUS),
     # synaptic inputs jump v (network.py); no synaptic current
@@ -332,6 +352,11 @@ CELL_MODELS: dict[str, CellModel] = {
     # it when the conductances are constant, and exact for the decaying conductances.
     "IF_cond_exp": _lif(_COND_EXP, _SYN_ROWS + _COND_ROWS, "exponential_euler",
                         _COND_RECEPTORS, recordables=_V + _GSYN),
+    "IF_cond_bw2001": CellModel(
+        equations=bw2001.EQUATIONS, threshold="v >= v_thresh", reset=bw2001.RESET,
+        refractory=_REFRACTORY, method="rk4", params=bw2001.PARAMS, initial=_V,
+        recordables=bw2001.RECORDABLES, receptors=bw2001.RECEPTORS,
+        presynaptic=bw2001.PRESYNAPTIC, derived=bw2001.DERIVED),
     "EIF_cond_exp_isfa_ista": EIF_COND_EXP_ISFA_ISTA,
     "Izhikevich": IZHIKEVICH,
 }

@@ -24,6 +24,10 @@ step, which NEST converts to Python at roughly 0.1-0.3 us each; chunking bounds 
 The spikes an ``HH_squid`` population sends through projections are NEST's, at the peak.
 ``HH_cond_exp`` (``hh_cond_exp_traub``): the catalogue's spike rule is NEST's own, so its
 spike events are recorded directly.
+
+``IF_cond_bw2001`` (``iaf_bw_2001``): its spike events carry the NMDA jump in their offset, so
+its spike recorders count in steps; it has no ``I_e``, so currents that start (or stop) before
+a generator can act are refused.
 """
 
 from __future__ import annotations
@@ -45,11 +49,17 @@ from mnsim.backends.nest.plasticity import (
     set_tau_minus,
     spike_steps,
 )
-from mnsim.backends.nest.recording import CrossingSink, SignalSink, as_array, spike_trains
+from mnsim.backends.nest.recording import (
+    CrossingSink,
+    SignalSink,
+    as_array,
+    in_ms,
+    spike_trains,
+)
 from mnsim.backends.nest.stimuli import CURRENT_TYPES, CurrentPlan, plan_currents
 from mnsim.backends.nest.translate import CELLS
 from mnsim.catalogue import CELL_TYPES
-from mnsim.errors import SimulationError
+from mnsim.errors import CapabilityError, SimulationError
 from mnsim.spec.model import Model, Population, Recording
 
 if TYPE_CHECKING:
@@ -114,6 +124,7 @@ class NestBackend(Backend):
         dt = model.simulation.dt_ms
         delay_steps = max(1, round(GENERATOR_DELAY_MS / dt))
         plan = plan_currents(model, delay_steps, native=model.connectivity == "native")
+        _check_i_e(model, plan, (delay_steps + 1) * dt)
         built = _Built()
         for name, pop in model.populations.items():
             built.nodes[name] = _create(nest, pop, plan)
@@ -126,7 +137,7 @@ class NestBackend(Backend):
         built.stdp = connect_projections(nest, model, built.nodes)
         for name in {p for s in built.stdp for p in (model.projections[s].pre,
                                                      model.projections[s].post)}:
-            built.stdp_recorders[name] = nest.Create("spike_recorder")
+            built.stdp_recorders[name] = _spike_recorder(nest, model.populations[name])
             nest.Connect(built.nodes[name], built.stdp_recorders[name])
         connect_spike_inputs(nest, model, built.nodes)
         for rec in model.record.values():
@@ -160,8 +171,8 @@ class NestBackend(Backend):
         built = self._built
         spikes = {name: sink.trains() for name, sink in built.crossings.items()}
         for name, (recorder, ids) in built.spike_recorders.items():
-            spikes[name] = spike_trains(recorder.get("events"), ids,
-                                        model.simulation.duration_ms)
+            spikes[name] = spike_trains(in_ms(recorder.get("events"), model.simulation.dt_ms),
+                                        ids, model.simulation.duration_ms)
         signals = []
         for name, sink in built.signals.items():
             rec = model.record[name]
@@ -240,6 +251,26 @@ def _create(nest: ModuleType, pop: Population, plan: CurrentPlan) -> Any:
         raise SimulationError(f"NEST rejected the parameters of population '{pop.name}' "
                               f"({pop.cell.type} as {table.model}): {exc}") from exc
     return nodes
+
+
+def _spike_recorder(nest: ModuleType, pop: Population) -> Any:
+    """A spike_recorder for ``pop``, counting in steps where the model's spike offsets are not
+    times (see :func:`~mnsim.backends.nest.recording.in_ms`)."""
+    in_steps = CELLS[pop.cell.type].spikes_in_steps
+    return nest.Create("spike_recorder", params={"time_in_steps": True} if in_steps else {})
+
+
+def _check_i_e(model: Model, plan: CurrentPlan, first_ms: float) -> None:
+    """Currents before ``first_ms`` (the first step a generator reaches) go through ``I_e``:
+    refuse them on models without one."""
+    early = set(plan.i_e_initial).union(*plan.i_e_changes.values())
+    for name in sorted(early):
+        table = CELLS[model.populations[name].cell.type]
+        if not table.has_i_e:
+            raise CapabilityError(
+                f"the nest backend cannot inject a current into population '{name}' before "
+                f"{first_ms:g} ms: {table.model} has no I_e and NEST's current generators act "
+                f"only after their connection delay; start (and stop) the current later")
 
 
 def _i_e_schedule(plan: CurrentPlan, nodes: dict[str, Any]) -> dict[int, dict[str, np.ndarray]]:
@@ -324,6 +355,6 @@ def _add_recorders(nest: ModuleType, model: Model, rec: Recording, built: _Built
     if by_crossing and rec.population not in built.crossings:
         multimeter(["V_m"], dt, [crossing_sink()])
     if "spikes" in rec.variables and not by_crossing:
-        recorder = nest.Create("spike_recorder")
+        recorder = _spike_recorder(nest, pop)
         nest.Connect(nodes, recorder)
         built.spike_recorders[rec.population] = (recorder, ids)

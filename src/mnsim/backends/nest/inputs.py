@@ -37,6 +37,7 @@ from mnsim.backends.nest.network import (
     connect_arrays,
     node_ids,
     parameter,
+    receptor_spec,
     set_status,
     synapse_model,
 )
@@ -71,15 +72,16 @@ def connect_spike_inputs(nest: ModuleType, model: Model, nodes: dict[str, Any]) 
 def _connect(nest: ModuleType, model: Model, stim: Stimulus, sources: Any, targets: Any,
              syn_name: str, factor: float, native: bool) -> None:
     """Source i onto target i, with drawn (shared) or NEST-drawn (native) weights/delays."""
+    port = receptor_spec(nest, model.populations[stim.target].cell.type, stim.receptor)
     if native:
         nest.Connect(sources, targets, "one_to_one", syn_spec={
             "synapse_model": syn_name, "weight": parameter(nest, stim.synapse.weight, factor),
-            "delay": parameter(nest, stim.synapse.delay_ms)})
+            "delay": parameter(nest, stim.synapse.delay_ms), **port})
         return
     conn = draw.input_connections(model, stim)  # post: indices in the population
     connect_arrays(nest, node_ids(sources)[conn.pre],
                    node_ids(targets)[conn.post - stim.target_range[0]], syn_name,
-                   conn.weight * factor, conn.delay_ms)
+                   conn.weight * factor, conn.delay_ms, port)
 
 
 def poisson_windows(start_step: int, stop_step: int, lag: int) -> list[tuple[str, int, int]]:
@@ -113,7 +115,9 @@ def _native_poisson(nest: ModuleType, model: Model, stim: Stimulus, targets: Any
             spec = ({"delay": dt} if plastic else {
                 "synapse_model": syn_name,
                 "weight": parameter(nest, stim.synapse.weight, factor),
-                "delay": parameter(nest, stim.synapse.delay_ms)})
+                "delay": parameter(nest, stim.synapse.delay_ms),
+                **receptor_spec(nest, model.populations[stim.target].cell.type,
+                                stim.receptor)})
             nest.Connect(gen, chosen, "all_to_all", syn_spec=spec)
     if plastic:
         _connect(nest, model, stim, receivers, targets, syn_name, factor, native=True)

@@ -11,7 +11,10 @@ both modes. Autapses: as in the draw, ``allow_autapses: false`` matters only whe
 connects a slice to the same slice.
 
 Weights go to NEST in pA, nS or mV with NEST's sign (negative for every inhibitory input;
-:func:`~mnsim.backends.nest.translate.weight_factor`). Plastic synapses get their own copy of
+:func:`~mnsim.backends.nest.translate.weight_factor`). Models with a port per receptor
+(iaf_bw_2001: AMPA, NMDA, GABA) get the port as the connection's ``receptor_type``
+(:func:`receptor_spec`); NEST itself refuses NMDA connections from other models, which the
+model checks exclude (``Receptor.sources``). Plastic synapses get their own copy of
 the NEST model per projection (``CopyModel``), so their parameters never leak into another
 projection and their connections can be found again (STDP: :mod:`mnsim.backends.nest.plasticity`).
 """
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mnsim import draw
-from mnsim.backends.nest.translate import nest_synapse, weight_factor
+from mnsim.backends.nest.translate import CELLS, nest_synapse, weight_factor
 from mnsim.spec.model import Distribution, Model, Projection, Quantity, Synapse
 
 if TYPE_CHECKING:
@@ -87,12 +90,22 @@ def node_ids(nodes: Any) -> np.ndarray:
     return nodes[0].global_id + np.arange(len(nodes), dtype=np.int64)
 
 
+def receptor_spec(nest: ModuleType, cell_type: str, receptor: str) -> dict[str, int]:
+    """``{"receptor_type": port}`` for a model with a port per receptor, else ``{}``."""
+    table = CELLS[cell_type]
+    if not table.receptor_ports:
+        return {}
+    ports = nest.GetDefaults(table.model, "receptor_types")
+    return {"receptor_type": int(ports[table.receptor_ports[receptor]])}
+
+
 def connect_arrays(nest: ModuleType, pre: np.ndarray, post: np.ndarray, model: str,
-                   weight: np.ndarray, delay: np.ndarray) -> None:
-    """One ``Connect`` for explicit pairs of node ids."""
+                   weight: np.ndarray, delay: np.ndarray,
+                   extra: dict[str, Any] | None = None) -> None:
+    """One ``Connect`` for explicit pairs of node ids (``extra``: more of the syn_spec)."""
     if pre.size:
-        nest.Connect(pre, post, "one_to_one",
-                     syn_spec={"synapse_model": model, "weight": weight, "delay": delay})
+        nest.Connect(pre, post, "one_to_one", syn_spec={
+            "synapse_model": model, "weight": weight, "delay": delay, **(extra or {})})
 
 
 def uses_draw(proj: Projection, native: bool) -> bool:
@@ -109,14 +122,16 @@ def connect_projections(nest: ModuleType, model: Model, nodes: dict[str, Any]
     ids = {name: node_ids(nc) for name, nc in nodes.items()}
     stdp = {}
     for i, (name, proj) in enumerate(model.projections.items()):
-        factor = weight_factor(model.populations[proj.post].cell.type, proj.receptor)
+        post_type = model.populations[proj.post].cell.type
+        factor = weight_factor(post_type, proj.receptor)
+        port = receptor_spec(nest, post_type, proj.receptor)
         syn_name = synapse_model(nest, proj.synapse, factor, f"mnsim_projection_{i}")
         if proj.synapse.type == "stdp":
             stdp[name] = (syn_name, factor)
         if uses_draw(proj, native):
             conn = draw.connections(model, name)
             connect_arrays(nest, ids[proj.pre][conn.pre], ids[proj.post][conn.post], syn_name,
-                           conn.weight * factor, conn.delay_ms)
+                           conn.weight * factor, conn.delay_ms, port)
             continue
         c = proj.connector
         rule = {"rule": _NEST_RULE.get(c.rule, c.rule),
@@ -128,5 +143,5 @@ def connect_projections(nest: ModuleType, model: Model, nodes: dict[str, Any]
         post = nodes[proj.post][proj.post_range[0]:proj.post_range[1]]
         nest.Connect(pre, post, rule, syn_spec={
             "synapse_model": syn_name, "weight": parameter(nest, proj.synapse.weight, factor),
-            "delay": parameter(nest, proj.synapse.delay_ms)})
+            "delay": parameter(nest, proj.synapse.delay_ms), **port})
     return stdp

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mnsim.backends.nest.network import set_status
+from mnsim.backends.nest.recording import in_ms
 from mnsim.errors import CapabilityError
 from mnsim.spec.model import Distribution, Model, Quantity, Synapse
 
@@ -132,7 +133,7 @@ def spike_steps(recorder: Any, first_id: int, size: int, dt_ms: float,
                 n_steps: int) -> tuple[np.ndarray, np.ndarray]:
     """A spike_recorder's spikes up to the end of the run: (neuron index, step), sorted by
     neuron then step."""
-    events = recorder.get("events")
+    events = in_ms(recorder.get("events"), dt_ms)
     steps = np.rint(np.asarray(events["times"], dtype=float) / dt_ms).astype(np.int64)
     neurons = np.asarray(events["senders"], dtype=np.int64) - first_id
     keep = (steps <= n_steps) & (neurons >= 0) & (neurons < size)

@@ -103,8 +103,18 @@ class CrossingSink:
         return _split(steps[keep] * self.dt_ms, cols[keep], self.ids.size)
 
 
+def in_ms(events: Events, dt_ms: float) -> Events:
+    """Spike events with times in ms. A recorder counting in steps (``time_in_steps``: NEST
+    hands its events an ``offsets`` field) stamps a spike with the step at whose end it
+    happened; its offset is ignored (iaf_bw_2001 sends its NMDA jump there, not a time)."""
+    if "offsets" not in events:
+        return events
+    return {**events, "times": np.asarray(events["times"], dtype=float) * dt_ms}
+
+
 def spike_trains(events: Events, ids: np.ndarray, t_max_ms: float) -> list[np.ndarray]:
-    """Split spike_recorder events into one sorted array per neuron of ``ids``."""
+    """Split spike_recorder events (times in ms) into one sorted array per neuron of
+    ``ids``."""
     times = np.asarray(events["times"], dtype=float)
     keep = times <= t_max_ms + 1e-9
     # a spike in the last step is stamped k dt, which may round above the duration

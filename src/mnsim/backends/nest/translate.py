@@ -71,6 +71,15 @@ class CellTranslation:
     spike_threshold_mV
         If set, spike times are the upward crossings of ``V_m`` through this value, detected
         from ``V_m`` recorded every step (NEST's own spike events are not used).
+    receptor_ports
+        Catalogue receptor -> name in the NEST model's ``receptor_types`` (the connection's
+        ``receptor_type``), for models with one input port per receptor; weights keep their
+        sign there. Empty: one port, inhibitory weights negative.
+    spikes_in_steps
+        The model's spike events carry something else in their offset (iaf_bw_2001: the NMDA
+        jump), so spike recorders count in steps (``time_in_steps``) and ignore it.
+    has_i_e
+        The NEST model has ``I_e`` (currents in the first steps are played through it).
     """
 
     model: str
@@ -82,6 +91,9 @@ class CellTranslation:
     derived_initial: tuple[Derived, ...] = ()
     fixed: Mapping[str, float | bool] = field(default_factory=dict)
     spike_threshold_mV: float | None = None
+    receptor_ports: Mapping[str, str] = field(default_factory=dict)
+    spikes_in_steps: bool = False
+    has_i_e: bool = True
 
     def nest_params(self, cell: Cell) -> dict[str, Value]:
         """The NEST parameters of ``cell`` (floats, or arrays with one value per neuron)."""
@@ -228,12 +240,44 @@ CELLS: dict[str, CellTranslation] = {
         # outside t_ref): NEST's spike_recorder is used directly
         integration="hh_cond_exp_traub: GSL RKF45, adaptive steps within each dt",
     ),
+    "IF_curr_exp_sfa": CellTranslation(
+        # a = 0 and Delta_T = 0: no subthreshold adaptation, no exponential term; NEST then
+        # detects the spike at V_th (V_peak is only the bound of V in the equations: set to
+        # V_th, which NEST needs V_peak >= V_th for). Reset and w += b happen at the GSL
+        # sub-step where V reaches V_th; the spike is stamped at the end of the step and V is
+        # held at V_reset until the same step as iaf_psc_exp releases it.
+        model="aeif_psc_exp",
+        params=_LIF + (Row("b", "b", 1000.0), Row("tau_w", "tau_w")),  # b: nA -> pA
+        derived=_G_LEAK + (Derived("V_peak", ("v_thresh",), lambda v: v),),
+        initial=_V + (Row("w", "w", 1000.0),),  # nA -> pA
+        recordables={"v": Row("v", "V_m"), "w": Row("w", "w", 1000.0)},
+        fixed={"a": 0.0, "Delta_T": 0.0},
+        integration="aeif_psc_exp (a = 0, Delta_T = 0): GSL RKF45, adaptive steps within "
+                    "each dt",
+    ),
     "IF_curr_alpha": CellTranslation(
         model="iaf_psc_alpha",
         params=_LIF + (Row("tau_m", "tau_m"),),
         initial=_V,
         recordables={"v": Row("v", "V_m")},
         integration="iaf_psc_alpha: exact integration (propagator matrix)",
+    ),
+    "IF_cond_bw2001": CellTranslation(
+        model="iaf_bw_2001",
+        params=tuple(r for r in _LIF if not r.nest.startswith(("tau_syn", "I_e"))) + _COND + (
+            Row("tau_AMPA", "tau_AMPA"), Row("tau_GABA", "tau_GABA"),
+            Row("tau_rise_NMDA", "tau_rise_NMDA"), Row("tau_decay_NMDA", "tau_decay_NMDA"),
+            Row("alpha", "alpha"),  # 1/ms
+            Row("conc_Mg2", "conc_Mg2")),  # mM
+        derived=_G_LEAK,
+        initial=_V,
+        recordables={"v": Row("v", "V_m"), "gsyn_AMPA": Row("gsyn_AMPA", "s_AMPA", 1000.0),
+                     "gsyn_NMDA": Row("gsyn_NMDA", "s_NMDA", 1000.0),  # uS -> nS
+                     "gsyn_GABA": Row("gsyn_GABA", "s_GABA", 1000.0)},
+        receptor_ports={"AMPA": "AMPA", "NMDA": "NMDA", "GABA": "GABA"},
+        spikes_in_steps=True,
+        has_i_e=False,
+        integration="iaf_bw_2001: GSL RKF45, adaptive steps within each dt",
     ),
     "IF_cond_exp": CellTranslation(
         model="iaf_cond_exp",
@@ -292,10 +336,13 @@ WEIGHT_TO_NEST = {"nA": 1000.0, "uS": 1000.0, "mV": 1.0}  # nA -> pA, uS -> nS, 
 def weight_factor(cell_type: str, receptor: str) -> float:
     """NEST weight = catalogue weight * factor: the receptor unit's scale times NEST's sign.
 
-    NEST's models take one input port and route a spike by the sign of its weight, so every
+    Most NEST models take one input port and route a spike by the sign of its weight, so every
     inhibitory weight is negative (conductances included), while the catalogue's inhibitory
-    conductances are positive (PyNN's convention)."""
+    conductances are positive (PyNN's convention). Models with a port per receptor
+    (``receptor_ports``: iaf_bw_2001) take the weights with the catalogue's sign."""
     rec = CELL_TYPES[cell_type].receptors[receptor]
+    if CELLS[cell_type].receptor_ports:
+        return WEIGHT_TO_NEST[rec.weight_unit]
     nest_sign = -1.0 if receptor == "inhibitory" else 1.0
     return WEIGHT_TO_NEST[rec.weight_unit] * nest_sign * rec.sign
 

@@ -100,6 +100,12 @@ CELL_MODELS: dict[str, CellModel] = {
     ),
     "IF_curr_exp": CellModel(point_process="mnsim_IF_curr_exp", params=_LIF),
     "IF_curr_alpha": CellModel(point_process="mnsim_IF_curr_alpha", params=_LIF),
+    "IF_curr_exp_sfa": CellModel(
+        point_process="mnsim_IF_curr_exp_sfa",
+        params=_LIF + (("b", "b", 1.0), ("tau_w", "tau_w", 1.0)),
+        initial=(("w", "w_init", 1.0),),
+        pp_recordables=(("w", "w", 1.0),),
+    ),
     "IF_curr_delta": CellModel(point_process="mnsim_IF_curr_delta", params=_LIF_DELTA,
                                emit_delay_steps=1e-6),
     "IF_cond_exp": CellModel(point_process="mnsim_IF_cond_exp", params=_LIF + _COND,
