@@ -90,7 +90,8 @@ class Comparison:
     @property
     def agree(self) -> bool:
         """True when every backend ran and agrees with the first within the tolerances."""
-        return not self.errors and all(r.status in ("reference", "agrees") for r in self.rows)
+        return not self.errors and bool(self.rows) and all(
+            r.status in ("reference", "agrees") for r in self.rows)
 
     @property
     def network(self) -> bool:

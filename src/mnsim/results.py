@@ -60,11 +60,12 @@ def to_block(raw: RawResults, model: Model, *, backend: str, backend_version: st
             sampling_period=sig.interval_ms * pq.ms, name=f"{sig.population}.{sig.variable}",
             population=sig.population, variable=sig.variable,
             array_annotations={"index": np.asarray(sig.indices, dtype=int)}))
-    if raw.weights:
-        block.annotate(final_weights={
-            name: {"pre": np.asarray(pre, dtype=int), "post": np.asarray(post, dtype=int),
-                   "weight": np.asarray(w, dtype=float), "unit": _weight_unit(model, name)}
-            for name, (pre, post, w) in raw.weights.items()})
+    # flat annotations (NIX keeps arrays and strings, not dicts of them)
+    for name, (pre, post, w) in raw.weights.items():
+        block.annotate(**{f"final_weights.{name}.pre": np.asarray(pre, dtype=int),
+                          f"final_weights.{name}.post": np.asarray(post, dtype=int),
+                          f"final_weights.{name}.weight": np.asarray(w, dtype=float),
+                          f"final_weights.{name}.unit": _weight_unit(model, name)})
     return block
 
 
@@ -99,11 +100,14 @@ def _weight_unit(model: Model, projection: str) -> str:
 def final_weights(block: neo.Block, projection: str) -> dict[str, np.ndarray]:
     """The weights of an ``stdp`` projection at the end of the run: ``pre``, ``post`` (indices
     in the populations), ``weight`` (in ``unit``, the receptor's weight unit)."""
-    found = block.annotations.get("final_weights", {})
-    if projection not in found:
+    prefix = f"final_weights.{projection}."
+    found = {k[len(prefix):]: v for k, v in block.annotations.items() if k.startswith(prefix)}
+    if not found:
+        recorded = sorted({k.split(".")[1] for k in block.annotations
+                           if k.startswith("final_weights.")})
         raise MnsimError(f"no final weights recorded for projection '{projection}' (only stdp "
-                         f"projections have them; recorded: {', '.join(found) or 'none'})")
-    return {k: np.asarray(v) if k != "unit" else v for k, v in found[projection].items()}
+                         f"projections have them; recorded: {', '.join(recorded) or 'none'})")
+    return {k: (str(v) if k == "unit" else np.asarray(v)) for k, v in found.items()}
 
 
 def _units(unit: str) -> str:

@@ -106,7 +106,7 @@ def check_expectations(model: Model, block: neo.Block) -> Validation:
 
 def _event_checks(exp: Expectation, values: np.ndarray, index: int, unit: str) -> list[Check]:
     """One check per expected event; a missing or extra event fails."""
-    n = max(len(values), len(exp.expected) if exp.kind != "range" else len(values))
+    n = max(len(values), len(exp.expected) if exp.kind != "range" else len(values), 1)
     checks = []
     for i in range(n):
         got = float(values[i]) if i < len(values) else np.nan

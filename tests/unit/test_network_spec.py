@@ -182,3 +182,39 @@ def test_large_population_records_spikes_only_by_default(tmp_path):
     path = tmp_path / "big.yaml"
     path.write_text(text.replace("exc: {size: 40", "exc: {size: 1001"))
     assert load(path).record["exc"].variables == ("spikes",)
+
+
+def test_overlapping_slices_without_autapses_are_refused(tmp_path):
+    e = net_error(tmp_path, "    pre: exc\n    post: exc\n", "    pre: exc[0:30]\n    post: exc[10:40]\n")
+    assert e.field == "projections.ee.connector.allow_autapses"
+    assert "overlap without being the same neurons" in str(e)
+
+
+def test_any_population_name_can_be_targeted(tmp_path):
+    text = NET.replace("exc:", "L2/3e:").replace("pre: exc", "pre: L2/3e").replace(
+        "post: exc", "post: L2/3e").replace("target: exc", "target: L2/3e")
+    (tmp_path / "m.yaml").write_text(text)
+    m = load(tmp_path / "m.yaml")
+    assert m.stimuli["drive"].target == "L2/3e" and m.projections["ee"].pre_range == (0, 40)
+
+
+def test_final_weights_survive_a_nix_file(tmp_path):
+    from mnsim.backends.base import RawResults
+    from mnsim.results import final_weights, save, to_block
+    from mnsim.results import load as load_results
+
+    import mnsim
+
+    m = mnsim.load({"name": "w", "simulation": {"duration": "10 ms", "dt": "0.1 ms"},
+              "populations": {"a": {"size": 2, "cell": {"type": "IF_curr_exp"}}},
+              "projections": {"p": {"pre": "a", "post": "a", "receptor": "excitatory",
+                                    "connector": {"rule": "all_to_all"},
+                                    "synapse": {"type": "stdp", "weight": "0.1 nA",
+                                                "w_max": "0.3 nA"}}}})
+    raw = RawResults(spikes={}, signals=[], integration="test",
+                     weights={"p": (np.array([0, 1]), np.array([0, 0]), np.array([0.1, 0.2]))})
+    block = to_block(raw, m, backend="t", backend_version="0", build_time_s=0, run_time_s=0)
+    again = load_results(save(block, tmp_path / "w.nix"))
+    got = final_weights(again, "p")
+    assert got["pre"].tolist() == [0, 1] and got["weight"].tolist() == [0.1, 0.2]
+    assert got["unit"] == "nA"

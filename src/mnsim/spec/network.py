@@ -24,7 +24,7 @@ from mnsim.spec.model import (
     Synapse,
 )
 
-_SELECTION = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*(?:\[\s*(\d*)\s*:\s*(\d*)\s*\])?\s*$")
+_SELECTION = re.compile(r"^\s*(.+?)\s*(?:\[\s*(\d*)\s*:\s*(\d*)\s*\])?\s*$")
 _DISTRIBUTIONS = {"normal": ("mu", "sigma"), "uniform": ("low", "high"),
                   "lognormal": ("mu", "sigma")}
 
@@ -33,6 +33,8 @@ def selection(text: Any, pops: Mapping[str, Population], path: Path,
               ctx: Context) -> tuple[str, tuple[int, int]]:
     """``"exc"`` -> ("exc", (0, size)); ``"exc[100:200]"`` -> ("exc", (100, 200))."""
     match = _SELECTION.match(text) if isinstance(text, str) else None
+    if isinstance(text, str) and text in pops:  # any population name, "L2/3e" included
+        return text, (0, pops[text].size)
     if match is None:
         ctx.fail(path, f"expected a population name, optionally with a slice such as "
                        f"'exc[0:100]', got {text!r}")
@@ -214,8 +216,18 @@ def _connector(raw: Any, proj: Projection, receptor: Receptor, sim: Simulation, 
             ctx.fail(path + (flag,), f"expected true or false, got {raw[flag]!r}")
         flags[flag] = raw.get(flag, flag == "allow_autapses")
     n_pre, n_post = proj.n_pre, proj.n_post
+    (a, b), (c, d) = proj.pre_range, proj.post_range
+    if (proj.pre == proj.post and not flags["allow_autapses"] and a < d and c < b
+            and not proj.same_neurons):
+        ctx.fail(path + ("allow_autapses",), f"pre {proj.pre}[{a}:{b}] and post "
+                                             f"{proj.post}[{c}:{d}] overlap without being the "
+                                             f"same neurons: 'allow_autapses: false' is only "
+                                             f"supported for identical or disjoint slices")
     pool_pre = n_pre - (1 if proj.same_neurons and not flags["allow_autapses"] else 0)
     pool_post = n_post - (1 if proj.same_neurons and not flags["allow_autapses"] else 0)
+    if rule in ("fixed_indegree", "fixed_outdegree") and min(pool_pre, pool_post) < 1:
+        ctx.fail(path + ("rule",), f"{rule} has no neuron to choose from (one neuron and no "
+                                   f"autapses)")
     if rule == "one_to_one" and n_pre != n_post:
         ctx.fail(path + ("rule",), f"one_to_one needs pre and post of the same size, got "
                                    f"{n_pre} and {n_post}")
