@@ -199,11 +199,10 @@ def test_any_population_name_can_be_targeted(tmp_path):
 
 
 def test_final_weights_survive_a_nix_file(tmp_path):
+    import mnsim
     from mnsim.backends.base import RawResults
     from mnsim.results import final_weights, save, to_block
     from mnsim.results import load as load_results
-
-    import mnsim
 
     m = mnsim.load({"name": "w", "simulation": {"duration": "10 ms", "dt": "0.1 ms"},
               "populations": {"a": {"size": 2, "cell": {"type": "IF_curr_exp"}}},
