@@ -185,7 +185,8 @@ def test_large_population_records_spikes_only_by_default(tmp_path):
 
 
 def test_overlapping_slices_without_autapses_are_refused(tmp_path):
-    e = net_error(tmp_path, "    pre: exc\n    post: exc\n", "    pre: exc[0:30]\n    post: exc[10:40]\n")
+    e = net_error(tmp_path, "    pre: exc\n    post: exc\n",
+                  "    pre: exc[0:30]\n    post: exc[10:40]\n")
     assert e.field == "projections.ee.connector.allow_autapses"
     assert "overlap without being the same neurons" in str(e)
 
