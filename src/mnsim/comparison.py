@@ -300,6 +300,10 @@ def _network_rows(comparison: Comparison) -> list[Row]:
     and how long the spike trains stay identical (in the shared mode they start so)."""
     model, blocks = comparison.model, comparison.blocks
     ref_name, tol = comparison.reference, model.tolerances
+    stats = {(name, pop): (float(measure("population_rate", block, pop)[0]),
+                           float(measure("cv_isi", block, pop)[0]))
+             for name, block in blocks.items()
+             for pop, rec in model.record.items() if "spikes" in rec.variables}
     rows = []
     for name in comparison.backends:
         for pop, rec in model.record.items():
@@ -314,8 +318,7 @@ def _network_rows(comparison: Comparison) -> list[Row]:
             row.build_s = block.annotations["build_time_s"]
             row.run_s = block.annotations["run_time_s"]
             row.spikes = int(measure("spike_count", block, pop).sum())
-            row.mean_rate_hz = float(measure("population_rate", block, pop)[0])
-            row.cv_isi = float(measure("cv_isi", block, pop)[0])
+            row.mean_rate_hz, row.cv_isi = stats[name, pop]
             if name == ref_name:
                 row.status = "reference"
                 continue
@@ -323,10 +326,9 @@ def _network_rows(comparison: Comparison) -> list[Row]:
             row.identical_until_ms = _identical_until(ref, block, pop, tol.spike_time_ms,
                                                       model.simulation.duration_ms)
             problems = []
-            ref_rate = float(measure("population_rate", ref, pop)[0])
+            ref_rate, ref_cv = stats[ref_name, pop]
             if abs(row.mean_rate_hz - ref_rate) > tol.rate_relative * max(ref_rate, 1e-9):
                 problems.append(f"rate {row.mean_rate_hz:.4g} Hz vs {ref_rate:.4g} Hz")
-            ref_cv = float(measure("cv_isi", ref, pop)[0])
             if np.isfinite(ref_cv) != np.isfinite(row.cv_isi) or (
                     np.isfinite(ref_cv) and abs(row.cv_isi - ref_cv) > tol.cv_isi):
                 problems.append(f"CV ISI {row.cv_isi:.3g} vs {ref_cv:.3g}")

@@ -12,12 +12,18 @@ are in the target receptor's unit; delays in ms, rounded to the time grid (as NE
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from mnsim.spec.model import Distribution, Model, Projection, Quantity, Stimulus
+from mnsim.spec.model import (
+    Distribution,
+    Model,
+    Projection,
+    Quantity,
+    Stimulus,
+    random_stream,
+)
 
 _BLOCK = 4_000_000  # random numbers drawn at once (32 MB)
 
@@ -37,8 +43,7 @@ class Connections:
 
 def rng(model: Model, kind: str, name: str) -> np.random.Generator:
     """The random stream of one projection or stimulus (stable across Python runs)."""
-    key = zlib.crc32(f"{kind}:{name}".encode())
-    return np.random.default_rng(np.random.SeedSequence([model.simulation.seed, key]))
+    return random_stream(model.simulation.seed, f"{kind}:{name}")
 
 
 def connections(model: Model, name: str) -> Connections:

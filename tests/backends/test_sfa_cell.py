@@ -17,8 +17,6 @@ from scipy.optimize import brentq
 
 import mnsim
 from conftest import backend_params
-from mnsim.backends import backend_class
-from mnsim.errors import CapabilityError
 from mnsim.results import signal, spiketrains
 
 CM, TAU_M, V_REST, V_RESET, V_THRESH, TAU_REF = 0.25, 20.0, -70.0, -60.0, -50.0, 2.0
@@ -84,11 +82,7 @@ def test_reference_intervals_grow():
 
 @pytest.mark.parametrize("backend", backend_params())
 def test_adapting_intervals_match_the_analytic_solution(backend):
-    model = mnsim.load(MODEL)
-    try:  # a backend without the cell type (test_capabilities.py says whether it should)
-        backend_class(backend)().check(model)
-    except CapabilityError as err:
-        pytest.skip(f"not supported: {err}")
+    model = mnsim.load(MODEL)  # every backend has the cell (test_capabilities.py)
     block = mnsim.run(model, backend)
     spikes = spiketrains(block, "cell")[0].rescale("ms").magnitude
     expected = reference_spikes()

@@ -6,7 +6,6 @@ raises a :class:`~mnsim.errors.SpecError` that names the file, line and field.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ from mnsim.spec.model import (
     Recording,
     Simulation,
     Tolerances,
+    random_stream,
 )
 from mnsim.spec.stimuli import stimulus
 from mnsim.units import to_unit
@@ -150,8 +150,7 @@ def _values(ctype: CellType, declared: tuple, raw: Any, size: int, path: Path,
     for p in declared:
         if p.name in raw and isinstance(raw[p.name], Mapping):
             dist = network.quantity_or_distribution(raw[p.name], p.unit, path + (p.name,), ctx)
-            key = zlib.crc32(".".join(map(str, path + (p.name,))).encode())
-            gen = np.random.default_rng(np.random.SeedSequence([sim.seed, key]))
+            gen = random_stream(sim.seed, ".".join(map(str, path + (p.name,))))
             values[p.name] = dist.sample(size, gen)
         elif p.name in raw:
             values[p.name] = ctx.per_neuron(raw[p.name], p.unit, size, path + (p.name,))
@@ -236,8 +235,7 @@ def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulat
             ctx.fail(path + ("fraction",), f"expected a fraction above 0 and at most 1, got "
                                            f"{frac!r}")
         n = max(1, round(frac * pop.size))
-        gen = np.random.default_rng(np.random.SeedSequence(
-            [sim.seed, zlib.crc32(f"record:{name}".encode())]))
+        gen = random_stream(sim.seed, f"record:{name}")
         indices = tuple(int(i) for i in np.sort(gen.choice(pop.size, n, replace=False)))
     interval = sim.dt_ms
     if "interval" in raw:

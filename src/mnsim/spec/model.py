@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,12 @@ from typing import Any
 import numpy as np
 
 Value = float | np.ndarray  # scalar, or one value per neuron
+
+
+def random_stream(seed: int, key: str) -> np.random.Generator:
+    """The random stream named ``key`` under ``seed``: the same numbers on every run and
+    backend, independent of every other key (``SeedSequence([seed, crc32(key)])``)."""
+    return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(key.encode())]))
 
 
 def per_neuron(value: Value, size: int) -> np.ndarray:
