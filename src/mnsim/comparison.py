@@ -1,6 +1,9 @@
 """Running one model on several backends, each in its own process, and holding them side by
 side: per backend and population the spike count, mean rate, first spike, voltage RMSE against
-the first backend, build and run time, and whether it agrees within the model's tolerances."""
+the first backend, build and run time, and whether it agrees within the model's tolerances.
+Networks are compared by population statistics; multicompartment cells by the geometry each
+backend built (area and length within 0.1 %) and the values of the model's location measures
+(``expect:`` entries such as input resistance or EPSP peak, within ``tolerances.measures``)."""
 
 from __future__ import annotations
 
@@ -32,6 +35,9 @@ if TYPE_CHECKING:
 
 COLUMNS = ("backend", "population", "spikes", "mean rate (Hz)", "first spike (ms)",
            "max spike shift (ms)", "v RMSE (mV)", "build (s)", "run (s)", "status")
+CABLE_COLUMNS = ("backend", "population", "compartments", "area (um2)", "length (um)")
+CABLE_TAIL = ("v RMSE (mV)", "build (s)", "run (s)", "status")
+GEOMETRY_TOLERANCE = 1e-3  # relative: total area and length of the cell each backend built
 NETWORK_COLUMNS = ("backend", "population", "neurons", "spikes", "rate (Hz)", "CV ISI",
                    "identical until (ms)", "build (s)", "run (s)", "status")
 MODES = {
@@ -58,10 +64,21 @@ class Row:
     neurons: int | None = None
     cv_isi: float | None = None
     identical_until_ms: float | None = None
+    # multicompartment cells: what the backend built, and the location measures (by column
+    # label, comparison_cable.measure_labels)
+    geometry: dict[str, float] = field(default_factory=dict)
+    measures: dict[str, float] = field(default_factory=dict)
 
-    def cells(self, network: bool = False) -> list[str]:
+    def cells(self, network: bool = False, measures: Sequence[str] = ()) -> list[str]:
         def f(x: float | None, fmt: str) -> str:
             return "" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, fmt)
+        if measures or self.geometry:
+            geo = self.geometry
+            return [self.backend, self.population, f(geo.get("compartments"), ".0f"),
+                    f(geo.get("area_um2"), ".1f"), f(geo.get("length_um"), ".1f"),
+                    *(f(self.measures.get(m), ".5g") for m in measures),
+                    f(self.v_rmse_mV, ".3f"), f(self.build_s, ".2f"), f(self.run_s, ".2f"),
+                    self.status]
         if network:
             return [self.backend, self.population, f(self.neurons, "d"), f(self.spikes, "d"),
                     f(self.mean_rate_hz, ".3f"), f(self.cv_isi, ".3f"),
@@ -99,12 +116,30 @@ class Comparison:
         return bool(self.model.projections)
 
     @property
+    def cable(self) -> bool:
+        """Multicompartment cells are compared by geometry and location measures."""
+        return "multicompartment" in self.model.cell_types
+
+    @property
+    def measure_labels(self) -> list[str]:
+        """The location measures of the model's ``expect:`` entries, as column labels (one
+        per entry, unique: :func:`~mnsim.comparison_cable.measure_labels`)."""
+        from mnsim.comparison_cable import measure_labels
+
+        return list(measure_labels(self.model).values()) if self.cable else []
+
+    @property
     def columns(self) -> tuple[str, ...]:
+        if self.cable:
+            return CABLE_COLUMNS + tuple(self.measure_labels) + CABLE_TAIL
         return NETWORK_COLUMNS if self.network else COLUMNS
+
+    def _cells(self, row: Row) -> list[str]:
+        return row.cells(self.network, self.measure_labels)
 
     def table(self, markdown: bool = False) -> str:
         columns = self.columns
-        rows = [list(columns)] + [r.cells(self.network) for r in self.rows]
+        rows = [list(columns)] + [self._cells(r) for r in self.rows]
         if markdown:
             lines = ["| " + " | ".join(r) + " |" for r in rows]
             lines.insert(1, "|" + "|".join("---" for _ in columns) + "|")
@@ -116,7 +151,11 @@ class Comparison:
     def summary(self) -> str:
         tol = self.model.tolerances
         verdict = "agree" if self.agree else "DO NOT agree"
-        if self.network:
+        if self.cable:
+            limits = (f"area and length {GEOMETRY_TOLERANCE * 100:g} %, location measures "
+                      f"{tol.measures_relative * 100:g} %"
+                      + (f", v RMSE {tol.v_rmse_mV:g} mV" if tol.v_rmse_mV is not None else ""))
+        elif self.network:
             limits = (f"population rate {tol.rate_relative * 100:g} %, CV ISI ±{tol.cv_isi:g}"
                       f"; {MODES[self.model.connectivity]}")
         else:
@@ -142,7 +181,7 @@ class Comparison:
         rows = io.StringIO()
         writer = csv.writer(rows)
         writer.writerow(self.columns)
-        writer.writerows(r.cells(self.network) for r in self.rows)
+        writer.writerows(self._cells(r) for r in self.rows)
         write_atomic(out / "table.csv", rows.getvalue())
         for name, block in self.blocks.items():
             save_block(block, out / f"{name}.pkl")
@@ -220,6 +259,10 @@ def run_isolated(model: Model, names: Sequence[str]) -> tuple[dict[str, neo.Bloc
 
 
 def _rows(comparison: Comparison) -> list[Row]:
+    if comparison.cable:
+        from mnsim.comparison_cable import cable_rows  # it builds on this module's helpers
+
+        return cable_rows(comparison)
     if comparison.network:
         return _network_rows(comparison)
     model, blocks = comparison.model, comparison.blocks
@@ -245,12 +288,12 @@ def _rows(comparison: Comparison) -> list[Row]:
                 if np.isinf(row.first_spike_ms):
                     row.first_spike_ms = None
             if "v" in rec.variables and name != ref_name:
-                row.v_rmse_mV = _rmse(blocks[ref_name], block, pop)
+                row.v_rmse_mV = rmse(blocks[ref_name], block, pop)
             if name == ref_name:
                 row.status = "reference"
                 continue
             if "spikes" in rec.variables:
-                row.max_spike_shift_ms, spike_problems = _spike_agreement(
+                row.max_spike_shift_ms, spike_problems = spike_agreement(
                     blocks[ref_name], block, pop, rec.indices, model.tolerances)
                 problems += spike_problems
             tol = model.tolerances.v_rmse_mV
@@ -260,8 +303,10 @@ def _rows(comparison: Comparison) -> list[Row]:
     return rows
 
 
-def _spike_agreement(ref: neo.Block, other: neo.Block, pop: str, indices: Sequence[int],
-                     tol: Tolerances) -> tuple[float | None, list[str]]:
+def spike_agreement(ref: neo.Block, other: neo.Block, pop: str, indices: Sequence[int],
+                    tol: Tolerances) -> tuple[float | None, list[str]]:
+    """The largest spike time shift between ``other`` and ``ref`` (None: no spike in both),
+    and the problems beyond the tolerances ``tol`` (spike count, time, rate) per neuron."""
     from mnsim.results import spiketrains
 
     problems = []
@@ -286,7 +331,9 @@ def _spike_agreement(ref: neo.Block, other: neo.Block, pop: str, indices: Sequen
     return (max(shifts) if shifts else None), problems
 
 
-def _rmse(ref: neo.Block, other: neo.Block, pop: str) -> float | None:
+def rmse(ref: neo.Block, other: neo.Block, pop: str) -> float | None:
+    """RMS difference (mV) of population ``pop``'s v between two Blocks (None: not
+    recorded), over the samples both have."""
     a, b = signal(ref, pop, "v"), signal(other, pop, "v")
     if a is None or b is None:
         return None

@@ -63,3 +63,32 @@ class BackendUnavailableError(MnsimError):
 
 class SimulationError(MnsimError):
     """A simulator failed while building or running a model, or returned malformed results."""
+
+
+class MorphologyError(MnsimError):
+    """A morphology file cannot be loaded as a cell: names the file, the line or point id
+    (SWC sample, NeuroML segment) where the problem is, what is wrong and a way out.
+
+    Parameters
+    ----------
+    message
+        What is wrong and what the user can do about it.
+    file
+        The morphology file (``"<inline>"`` for sections given in a model file).
+    line
+        1-based line number in ``file``, if known.
+    point
+        The point's id in the file (SWC sample number, NeuroML segment id), if known.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 point: int | str | None = None) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.point = point
+        where = ""
+        if file:
+            where = f"{file}:{line}: " if line else f"{file}: "
+        what = f"point {point}: " if point is not None else ""
+        super().__init__(f"{where}{what}{message}")

@@ -52,7 +52,7 @@ def plot_traces(blocks: Mapping[str, neo.Block], model: Model, path: str | Path)
             times = sig.times.rescale("ms").magnitude
             values = sig.rescale("mV").magnitude
             for ch in range(min(values.shape[1], MAX_TRACES)):
-                idx = sig.array_annotations["index"][ch]
+                idx = _channel_label(sig, ch)
                 top.plot(times, values[:, ch], _STYLES[ch % len(_STYLES)], lw=1.6 - 0.4 * b,
                          color=f"C{b}", alpha=0.85, label=f"{name} [{idx}]")
                 if b and ref is not None:
@@ -224,12 +224,18 @@ def plot_run(block: neo.Block, model: Model, path: str | Path) -> Path:
         values = sig.magnitude
         for ch in range(min(values.shape[1], MAX_TRACES)):
             ax.plot(sig.times.rescale("ms").magnitude, values[:, ch], lw=1,
-                    label=f"[{sig.array_annotations['index'][ch]}]")
+                    label=f"[{_channel_label(sig, ch)}]")
         ax.set_ylabel(f"{sig.name} ({sig.units.dimensionality.string})")
         ax.legend(fontsize="small", loc="upper right")
     axes[-1, 0].set_xlabel("time (ms)")
     fig.suptitle(f"{model.name} on {block.annotations.get('backend')}")
     return _save(fig, path)
+
+
+def _channel_label(sig, ch: int) -> str:
+    """A channel's neuron index, or its location on a multicompartment cell."""
+    ann = sig.array_annotations
+    return str(ann["location"][ch]) if "location" in ann else str(ann["index"][ch])
 
 
 FIGURE_FORMATS = (".png", ".pdf", ".svg")

@@ -4,6 +4,10 @@ Every backend's raw arrays pass through :func:`to_block`, so the Neo contract ho
 construction: one ``Segment``; one ``SpikeTrain`` per recorded neuron (annotated ``population``
 and ``index``, in ms, ``t_stop`` = duration); one ``AnalogSignal`` per population and variable,
 named ``"<population>.<variable>"``, one channel per neuron, ``array_annotations["index"]``.
+A multicompartment population has one channel per recorded location instead, annotated with
+its ``location`` label, ``section``, ``x``, ``distance_um`` (from the soma) and ``path_um``
+(from the first recorded location); what the backend built is in the Block's annotations
+``geometry.<population>.area_um2`` / ``length_um`` / ``compartments``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from mnsim.spec.yamlio import default_mode
 if TYPE_CHECKING:
     import neo
 
-    from mnsim.backends.base import RawResults
+    from mnsim.backends.base import RawResults, RawSignal
     from mnsim.spec.model import Model
 
 FORMATS = {".nix": "NIX (HDF5)", ".pkl": "pickle"}
@@ -59,14 +63,49 @@ def to_block(raw: RawResults, model: Model, *, backend: str, backend_version: st
             np.asarray(sig.data, dtype=float), units=_units(sig.unit), t_start=0 * pq.ms,
             sampling_period=sig.interval_ms * pq.ms, name=f"{sig.population}.{sig.variable}",
             population=sig.population, variable=sig.variable,
-            array_annotations={"index": np.asarray(sig.indices, dtype=int)}))
+            array_annotations=_channels(sig, model)))
     # flat annotations (NIX keeps arrays and strings, not dicts of them)
     for name, (pre, post, w) in raw.weights.items():
         block.annotate(**{f"final_weights.{name}.pre": np.asarray(pre, dtype=int),
                           f"final_weights.{name}.post": np.asarray(post, dtype=int),
                           f"final_weights.{name}.weight": np.asarray(w, dtype=float),
                           f"final_weights.{name}.unit": _weight_unit(model, name)})
+    for pop, geometry in raw.geometry.items():
+        block.annotate(**{f"geometry.{pop}.{k}": float(v) for k, v in geometry.items()})
     return block
+
+
+def _channels(sig: RawSignal, model: Model) -> dict[str, np.ndarray]:
+    """Array annotations of a signal's channels: ``index`` (the neuron); for a
+    multicompartment cell also each channel's ``location`` label, ``section`` name, arc
+    fraction ``x``, path distance from the soma ``distance_um`` and from the first recorded
+    location ``path_um``."""
+    rec = model.record.get(sig.population)
+    if rec is None or not rec.locations:
+        return {"index": np.asarray(sig.indices, dtype=int)}
+    from mnsim.spec.locations import path_distance_um
+
+    morph = model.populations[sig.population].cell.morphology
+    locs = rec.locations
+    return {"index": np.zeros(len(locs), dtype=int),
+            "location": np.array([loc.label for loc in locs]),
+            "section": np.array([morph.sections[loc.section].name for loc in locs]),
+            "x": np.array([loc.x for loc in locs], dtype=float),
+            "distance_um": np.array([float(morph.distance_um(loc.section, loc.x))
+                                     for loc in locs]),
+            "path_um": np.array([path_distance_um(morph, locs[0], loc) for loc in locs])}
+
+
+def geometry(block: neo.Block, population: str) -> dict[str, float]:
+    """What a backend built for a multicompartment population: ``area_um2``, ``length_um``
+    (summed over its compartments) and ``compartments``."""
+    prefix = f"geometry.{population}."
+    found = {k[len(prefix):]: float(v) for k, v in block.annotations.items()
+             if k.startswith(prefix)}
+    if not found:
+        raise MnsimError(f"no geometry recorded for population '{population}' (only "
+                         f"multicompartment populations have one)")
+    return found
 
 
 def _spiketrains(pop: str, indices, trains, ms, t_start, t_stop) -> list[neo.SpikeTrain]:
@@ -90,11 +129,10 @@ def _spiketrains(pop: str, indices, trains, ms, t_start, t_stop) -> list[neo.Spi
 
 
 def _weight_unit(model: Model, projection: str) -> str:
-    from mnsim.catalogue import CELL_TYPES
+    from mnsim.spec.model import receptors_of
 
     proj = model.projections[projection]
-    return CELL_TYPES[model.populations[proj.post].cell.type].receptors[
-        proj.receptor].weight_unit
+    return receptors_of(model.populations[proj.post].cell)[proj.receptor].weight_unit
 
 
 def final_weights(block: neo.Block, projection: str) -> dict[str, np.ndarray]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mnsim.analysis import measure
+from mnsim.analysis import Step, measure
 from mnsim.catalogue.measures import MEASURES, POPULATION_MEASURES
 
 if TYPE_CHECKING:
@@ -30,10 +30,14 @@ class Check:
     passed: bool
     neurons: int = 1
     event: int | None = None  # the event number of an "events" measure
+    location: str | None = None  # the recorded location of a "location" measure
 
     @property
     def target(self) -> str:
-        """``exc[3]`` for one neuron, ``exc (4000 neurons)`` for a population."""
+        """``exc[3]`` for one neuron, ``exc (4000 neurons)`` for a population, ``cell at
+        dend(0.9)`` for a location of a multicompartment cell."""
+        if self.location is not None:
+            return f"{self.population} at {self.location}"
         if self.index is not None:
             event = f" event {self.event}" if self.event is not None else ""
             return f"{self.population}[{self.index}]{event}"
@@ -67,9 +71,19 @@ class Validation:
 
 def default_window(model: Model, expectation: Expectation) -> tuple[float, float] | None:
     """The window a measure uses when the entry gives none (resting potential: before the
-    first stimulus on its population starts)."""
-    if expectation.window_ms is not None or expectation.measure != "resting_potential":
+    first stimulus on its population starts; EPSP peak: from the first spike input on its
+    population to the end)."""
+    if expectation.window_ms is not None:
         return expectation.window_ms
+    if expectation.measure == "epsp_peak":
+        firsts = [float(min((t.min() for t in s.values["times"] if t.size), default=np.inf))
+                  if s.type == "spike_times" else s.values["start"]
+                  for s in model.stimuli.values()
+                  if s.target == expectation.population and s.synapse is not None]
+        first = min(firsts, default=np.inf)
+        return (first, model.simulation.duration_ms) if np.isfinite(first) else None
+    if expectation.measure != "resting_potential":
+        return None
     starts = [s.values["start"] for s in model.stimuli.values()
               if s.target == expectation.population and "start" in s.values]
     first = min(starts, default=0.0)
@@ -80,8 +94,11 @@ def check_expectations(model: Model, block: neo.Block) -> Validation:
     """Evaluate every ``expect:`` entry of ``model`` on ``block``."""
     checks: list[Check] = []
     for exp in model.expect:
-        values = measure(exp.measure, block, exp.population, default_window(model, exp))
         unit = MEASURES[exp.measure][0]
+        if MEASURES[exp.measure].scope == "location":
+            checks.append(_location_check(model, exp, block, unit))
+            continue
+        values = measure(exp.measure, block, exp.population, default_window(model, exp))
         recorded = list(model.record[exp.population].indices)
         if MEASURES[exp.measure].scope == "events":
             checks += _event_checks(exp, values, recorded[0], unit)
@@ -102,6 +119,21 @@ def check_expectations(model: Model, block: neo.Block) -> Validation:
                                 neurons=len(recorded) if idx is None else 1))
     return Validation(model=model.name, backend=str(block.annotations.get("backend", "?")),
                       checks=tuple(checks))
+
+
+def _location_check(model: Model, exp: Expectation, block: neo.Block, unit: str) -> Check:
+    """One check at one recorded location of a multicompartment cell."""
+    step = None
+    if exp.stimulus is not None:
+        stim = model.stimuli[exp.stimulus]
+        step = Step(stim.values["start"], stim.values["stop"],
+                    float(np.asarray(stim.values["amplitude"]).ravel()[0]))
+    got = float(measure(exp.measure, block, exp.population, default_window(model, exp),
+                        location=exp.location, step=step)[0])
+    ref = float(exp.expected[0]) if exp.expected else np.nan
+    return Check(measure=exp.measure, population=exp.population, index=None,
+                 expected=_describe(exp, ref, unit), got=got, unit=unit,
+                 passed=_passes(exp, got, ref), location=exp.location)
 
 
 def _event_checks(exp: Expectation, values: np.ndarray, index: int, unit: str) -> list[Check]:

@@ -85,6 +85,25 @@ def test_compare_writes_report_and_exit_code(tmp_path):
     assert "DO NOT agree" in strict.stdout and "v RMSE" in strict.stdout
 
 
+@pytest.mark.requires_neuron
+@pytest.mark.requires_brian2
+def test_compare_of_a_cable_model_shows_geometry_and_location_measures(tmp_path):
+    out = mnsim("compare", "passive_cable", "--report", str(tmp_path))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "passive_cable: backends agree" in out.stdout
+    assert "nest skipped" in out.stdout and "supported by: neuron, brian2" in out.stdout
+    rows = [line.split(",") for line in (tmp_path / "table.csv").read_text().splitlines()]
+    header, by_backend = rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert set(by_backend) == {"neuron", "brian2"}
+    assert "input_resistance @ cable(0) (MOhm)" in header
+    for row in by_backend.values():
+        assert float(row["area (um2)"]) == pytest.approx(3.14159 * 300, rel=1e-4)
+        assert float(row["length (um)"]) == pytest.approx(300.0)
+        assert float(row["input_resistance @ cable(0) (MOhm)"]) == pytest.approx(1245.5, rel=3e-3)
+    strict = mnsim("compare", "passive_cable", "--set", "compare.tolerances.measures=0 %")
+    assert strict.returncode == 1 and "DO NOT agree" in strict.stdout
+
+
 @pytest.mark.parametrize("backend", backend_params())
 def test_capability_error_is_a_user_error(backend):
     out = mnsim("run", "hh_squid", "--backend", backend, "--set",

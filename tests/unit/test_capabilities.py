@@ -8,7 +8,8 @@ from mnsim.comparison import runnable_backends
 from mnsim.errors import BackendUnavailableError, CapabilityError
 
 # what a backend leaves out on purpose, and why (the README's model table says the same)
-NOT_SUPPORTED = {"neuron": {"IF_cond_bw2001"}}  # Wang (2002)'s cell: NEST and Brian2 only
+NOT_SUPPORTED = {"neuron": {"IF_cond_bw2001"},  # Wang (2002)'s cell: NEST and Brian2 only
+                 "nest": {"multicompartment"}}  # NEST has no cable cells
 
 
 def test_every_backend_declares_the_catalogue():
@@ -45,3 +46,17 @@ def test_unknown_backend_lists_known():
     with pytest.raises(BackendUnavailableError, match="unknown backend 'moose'; known: neuron, "
                                                       "brian2, nest"):
         get_backend("moose")
+
+
+def test_hh_in_a_cable_cell_away_from_6_3_degc_needs_temperature():
+    from mnsim.backends.base import required_features
+
+    axon = mnsim.load("hh_axon_velocity")  # hh everywhere, at 18.5 degC
+    assert required_features(axon) == {"temperature": (
+        "hh (multicompartment population 'axon') at 18.5 degC (rates scaled by q10 = 3 from "
+        "6.3 degC)")}
+    assert required_features(mnsim.load("hh_axon_velocity", set={
+        "simulation.temperature": "6.3 degC"})) == {}
+    # pas only: the temperature changes nothing
+    assert required_features(mnsim.load("passive_cable", set={
+        "simulation.temperature": "20 degC"})) == {}

@@ -53,6 +53,7 @@ def net_error(tmp_path, old, new):
 def test_good_network_is_typed(tmp_path):
     m = load_net(tmp_path)
     ee, ie = m.projections["ee"], m.projections["ie"]
+    assert (ee.name, ie.name) == ("ee", "ie")
     assert (ee.pre_range, ee.post_range, ee.receptor) == ((0, 40), (0, 40), "excitatory")
     assert ee.synapse.weight == pytest.approx(0.002) and ee.synapse.delay_ms == 1.0
     assert ie.pre_range == (0, 5) and ie.synapse.weight == pytest.approx(-0.1)

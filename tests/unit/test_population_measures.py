@@ -55,7 +55,7 @@ def one(name, block, window=None, population="exc"):
 
 def test_catalogue_scopes():
     assert POPULATION_MEASURES == set(POPULATION)
-    assert {m.scope for m in MEASURES.values()} == {"neuron", "population", "events"}
+    assert {m.scope for m in MEASURES.values()} == {"neuron", "population", "events", "location"}
     assert MEASURES["population_rate"].unit == "Hz" and MEASURES["cv_isi"][0] == "1"
 
 

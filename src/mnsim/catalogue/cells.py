@@ -297,6 +297,16 @@ IF_COND_BW2001 = CellType(
     },
 )
 
+MULTICOMPARTMENT = CellType(
+    name="multicompartment",
+    doc="A cell with a morphology (a file or inline sections), membrane properties by region "
+        "(cm, Ra, the mechanisms of catalogue/mechanisms.py) and point synapses at locations; "
+        "see docs/model-format.md. Its receptors are its named synapses.",
+    params=(), initial=(), recordables={"v": "mV"},
+    spike="the end of the time step during which v at the spike location (default soma(0.5)) "
+          "crossed the threshold (default 0 mV) upwards",
+)
+
 CELL_TYPES: dict[str, CellType] = {t.name: t for t in (
     HH_SQUID, HH_COND_EXP, IF_CURR_EXP, IF_CURR_ALPHA, IF_CURR_DELTA, IF_CURR_EXP_SFA,
-    IF_COND_EXP, IF_COND_BW2001, EIF_COND_EXP_ISFA_ISTA, IZHIKEVICH)}
+    IF_COND_EXP, IF_COND_BW2001, EIF_COND_EXP_ISFA_ISTA, IZHIKEVICH, MULTICOMPARTMENT)}

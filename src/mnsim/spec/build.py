@@ -12,13 +12,15 @@ from typing import Any
 import numpy as np
 
 from mnsim.catalogue import CELL_TYPES, CellType
-from mnsim.catalogue.measures import MEASURES
 from mnsim.spec import network
+from mnsim.spec.cable import CableCell, Location
+from mnsim.spec.cable_build import cable_cell
 from mnsim.spec.context import Context, Path, closest
+from mnsim.spec.expectations import expectation
+from mnsim.spec.locations import location
 from mnsim.spec.memory import check_memory
 from mnsim.spec.model import (
     Cell,
-    Expectation,
     Model,
     Population,
     Recording,
@@ -33,6 +35,7 @@ MAX_SEED = 2**32 - 2  # every simulator takes it (NEST: rng_seed = seed + 1 < 2*
 TOP_FIELDS = ("name", "title", "reference", "description", "simulation", "populations",
               "projections", "stimuli", "record", "expect", "compare", "variants")
 CONNECTIVITY_MODES = ("shared", "native")
+CABLE_METHODS = ("crank_nicolson", "backward_euler")
 SPIKES_ONLY_ABOVE = 1000  # populations larger than this record spikes only unless told
 
 
@@ -56,8 +59,8 @@ def build_model(raw: Any, ctx: Context) -> Model:
                for s, v in ctx.mapping(raw.get("stimuli", {}), ("stimuli",), "stimuli").items()}
     record = {p: _recording(p, v, pops, sim, ctx)
               for p, v in ctx.mapping(raw.get("record", {}), ("record",), "recordings").items()}
-    expect = tuple(_expectation(i, e, pops, record, ctx)
-                   for i, e in enumerate(_list(raw.get("expect", []), ("expect",), ctx)))
+    expect = tuple(expectation(i, e, pops, record, stimuli, ctx)
+                   for i, e in enumerate(ctx.sequence(raw.get("expect", []), ("expect",))))
     if "variants" in raw:
         for vname, body in ctx.mapping(raw["variants"], ("variants",), "variants").items():
             ctx.mapping(body, ("variants", vname), "field paths to values")
@@ -70,21 +73,23 @@ def build_model(raw: Any, ctx: Context) -> Model:
     model = Model(name=name, simulation=sim, populations=pops, stimuli=stimuli, record=record,
                   expect=expect, tolerances=_tolerances(compare.get("tolerances", {}), ctx),
                   raw=raw, title=raw.get("title", ""), reference=raw.get("reference", ""),
-                  origin=ctx.file, projections=projections, connectivity=connectivity)
+                  origin=ctx.file, projections=projections, connectivity=connectivity,
+                  morphology_sha256=_morphology_hashes(pops, raw))
     check_memory(model, ctx)
     return model
 
 
-def _list(value: Any, path: Path, ctx: Context) -> list[Any]:
-    if not isinstance(value, list):
-        ctx.fail(path, f"expected a list, got {value!r}")
-    return value
+def _morphology_hashes(pops: Mapping[str, Population], raw: Mapping[str, Any]) -> dict[str, str]:
+    """Geometry hashes of the morphology files cells are built from (see Model.sha256)."""
+    return {name: pop.cell.morphology.sha256 for name, pop in pops.items()
+            if isinstance(pop.cell, CableCell) and "morphology" in raw["populations"][name]["cell"]}
 
 
 def _simulation(raw: Any, ctx: Context) -> Simulation:
     path: Path = ("simulation",)
     raw = ctx.mapping(raw, path, "simulation settings")
-    ctx.keys(raw, path, ("duration", "dt", "temperature", "seed"), required=("duration", "dt"))
+    ctx.keys(raw, path, ("duration", "dt", "temperature", "seed", "cable_method"),
+             required=("duration", "dt"))
     duration = ctx.quantity(raw["duration"], "ms", path + ("duration",), positive=True)
     dt = ctx.quantity(raw["dt"], "ms", path + ("dt",), positive=True)
     steps = duration / dt
@@ -98,7 +103,12 @@ def _simulation(raw: Any, ctx: Context) -> Simulation:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < MAX_SEED:
         ctx.fail(path + ("seed",), f"expected a whole number from 0 to {MAX_SEED - 1}, got "
                                    f"{seed!r}")
-    return Simulation(duration_ms=duration, dt_ms=dt, temperature_degC=temperature, seed=seed)
+    method = raw.get("cable_method", "crank_nicolson")
+    if method not in CABLE_METHODS:
+        ctx.fail(path + ("cable_method",), f"expected one of {', '.join(CABLE_METHODS)}, got "
+                                           f"{method!r}")
+    return Simulation(duration_ms=duration, dt_ms=dt, temperature_degC=temperature, seed=seed,
+                      cable_method=method)
 
 
 def _population(name: str, raw: Any, sim: Simulation, ctx: Context) -> Population:
@@ -110,14 +120,18 @@ def _population(name: str, raw: Any, sim: Simulation, ctx: Context) -> Populatio
                       cell=_cell(raw["cell"], size, sim, path + ("cell",), ctx))
 
 
-def _cell(raw: Any, size: int, sim: Simulation, path: Path, ctx: Context) -> Cell:
+def _cell(raw: Any, size: int, sim: Simulation, path: Path, ctx: Context) -> Cell | CableCell:
     raw = ctx.mapping(raw, path, "cell fields")
-    ctx.keys(raw, path, ("type", "params", "initial", "area"), required=("type",))
+    if "type" not in raw:
+        ctx.fail(path, "missing required field 'type'")
     type_name = raw["type"]
     if type_name not in CELL_TYPES:
         ctx.fail(path + ("type",), f"unknown cell type '{type_name}'"
                                    f"{closest(str(type_name), CELL_TYPES)}; known types: "
                                    f"{', '.join(CELL_TYPES)}")
+    if type_name == "multicompartment":
+        return _cable(raw, size, path, ctx)
+    ctx.keys(raw, path, ("type", "params", "initial", "area"), required=("type",))
     ctype = CELL_TYPES[type_name]
     area = None
     if ctype.density_based:
@@ -134,6 +148,14 @@ def _cell(raw: Any, size: int, sim: Simulation, path: Path, ctx: Context) -> Cel
                       params, sim, ctx)
     _check_cell(ctype, {**params, **initial}, sim, raw, path, ctx)
     return Cell(type=type_name, params=params, initial=initial, area_um2=area)
+
+
+def _cable(raw: Any, size: int, path: Path, ctx: Context) -> CableCell:
+    if size != 1:
+        ctx.fail(path[:-1] + ("size",), f"a multicompartment population has one neuron in this "
+                                        f"version (size: 1), got size {size}; make one "
+                                        f"population per cell")
+    return cable_cell(raw, path, ctx)  # a morphology file's name becomes its resolved path
 
 
 def _values(ctype: CellType, declared: tuple, raw: Any, size: int, path: Path,
@@ -203,10 +225,10 @@ def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulat
     if isinstance(raw, list):
         raw = {"variables": raw}
     raw = ctx.mapping(raw, path, "recording fields, or a list of variables")
-    ctx.keys(raw, path, ("variables", "indices", "first", "fraction", "interval"))
+    ctx.keys(raw, path, ("variables", "indices", "first", "fraction", "interval", "locations"))
     valid = ["spikes", *CELL_TYPES[pop.cell.type].recordables]
     default = ["spikes"] if pop.size > SPIKES_ONLY_ABOVE else ["spikes", "v"]
-    variables = _list(raw.get("variables", default), path + ("variables",), ctx)
+    variables = ctx.sequence(raw.get("variables", default), path + ("variables",))
     for i, var in enumerate(variables):
         if var not in valid:
             ctx.fail(path + ("variables", i), f"{pop.cell.type} cannot record '{var}'"
@@ -221,7 +243,7 @@ def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulat
         first = ctx.positive_int(raw["first"], path + ("first",), "a number of neurons")
         indices = tuple(range(min(first, pop.size)))
     if "indices" in raw:
-        given = _list(raw["indices"], path + ("indices",), ctx)
+        given = ctx.sequence(raw["indices"], path + ("indices",))
         if not given:
             ctx.fail(path + ("indices",), "expected at least one neuron index")
         for i, idx in enumerate(given):
@@ -249,99 +271,39 @@ def _recording(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulat
             ctx.fail(path + ("interval",), f"the sampling interval ({raw['interval']}) must "
                                            f"divide the duration ({sim.duration_ms:g} ms)")
     return Recording(population=name, variables=tuple(dict.fromkeys(variables)),
-                     indices=indices, interval_ms=interval)
+                     indices=indices, interval_ms=interval,
+                     locations=_locations(raw, pop, path + ("locations",), ctx))
 
 
-_EXPECT_FIELDS = ("measure", "population", "index", "equals", "value", "tolerance", "min",
-                  "max", "window")
-
-
-def _expectation(i: int, raw: Any, pops: Mapping[str, Population],
-                 record: Mapping[str, Recording], ctx: Context) -> Expectation:
-    path: Path = ("expect", i)
-    raw = ctx.mapping(raw, path, "expectation fields")
-    ctx.keys(raw, path, _EXPECT_FIELDS, required=("measure", "population"))
-    measure = raw["measure"]
-    if measure not in MEASURES:
-        ctx.fail(path + ("measure",), f"unknown measure '{measure}'"
-                                      f"{closest(str(measure), MEASURES)}; known: "
-                                      f"{', '.join(MEASURES)}")
-    unit = MEASURES[measure][0]
-    pop = raw["population"]
-    if pop not in pops:
-        ctx.fail(path + ("population",), f"population '{pop}' does not exist; populations: "
-                                         f"{', '.join(pops)}")
-    needed = {"resting_potential": "v", "gsyn_exc_increments": "gsyn_exc"}.get(measure,
-                                                                                "spikes")
-    if pop not in record or needed not in record[pop].variables:
-        ctx.fail(path, f"measure '{measure}' needs '{needed}' recorded for '{pop}'; add it "
-                       f"under record.{pop}")
-    index = raw.get("index")
-    n_checked = len(record[pop].indices)
-    scope = MEASURES[measure].scope
-    if scope == "events" and len(record[pop].indices) != 1:
-        ctx.fail(path, f"'{measure}' measures the events of one neuron: record exactly one "
-                       f"neuron of '{pop}' (e.g. indices: [0])")
-    if scope == "population":
-        if index is not None:
-            ctx.fail(path + ("index",), f"'{measure}' is one number for the whole population: "
-                                        f"remove 'index'")
-        n_checked = 1
-    if index is not None:
-        if index not in record[pop].indices:
-            ctx.fail(path + ("index",), f"neuron {index!r} of '{pop}' is not recorded")
-        n_checked = 1
-    kinds = [k for k in ("equals", "value") if k in raw] + (
-        ["range"] if "min" in raw or "max" in raw else [])
-    if len(kinds) != 1:
-        ctx.fail(path, "give exactly one of 'equals', 'value' (with 'tolerance') or "
-                       "'min'/'max'")
-    kind = kinds[0]
-    fields: dict[str, Any] = {}
-    if kind in ("equals", "value"):
-        given = raw[kind]
-        values = given if isinstance(given, list) else [given]
-        if scope != "events" and len(values) not in (1, n_checked):
-            ctx.fail(path + (kind,), f"expected one value or {n_checked} (one per recorded "
-                                     f"neuron), got {len(values)}" if n_checked > 1 else
-                     f"expected one value ('{measure}' is one number), got {len(values)}")
-        fields["expected"] = tuple(ctx.quantity(v, unit, path + (kind, j) if
-                                                isinstance(given, list) else path + (kind,))
-                                   for j, v in enumerate(values))
-        if measure == "spike_count" and any(v != int(v) or v < 0 for v in fields["expected"]):
-            ctx.fail(path + (kind,), f"a spike count is a whole number >= 0, got {given!r}")
-        if kind == "value":
-            if "tolerance" not in raw:
-                ctx.fail(path, "'value' needs a 'tolerance' (e.g. '0.1 ms' or '0.5 %')")
-            tol = raw["tolerance"]
-            if isinstance(tol, str) and tol.strip().endswith("%"):
-                fields["tolerance"] = ctx.quantity(tol.strip()[:-1], "1", path + ("tolerance",))
-                fields["tolerance"] /= 100.0
-                fields["tolerance_is_relative"] = True
-            else:
-                fields["tolerance"] = ctx.quantity(tol, unit, path + ("tolerance",))
-            if fields["tolerance"] < 0:
-                ctx.fail(path + ("tolerance",), f"a tolerance must be >= 0, got {tol!r}")
-    else:
-        fields["low"] = ctx.quantity(raw["min"], unit, path + ("min",)) if "min" in raw else None
-        fields["high"] = ctx.quantity(raw["max"], unit, path + ("max",)) if "max" in raw else None
-    if "window" in raw:
-        win = _list(raw["window"], path + ("window",), ctx)
-        if len(win) != 2:
-            ctx.fail(path + ("window",), f"expected [start, stop], got {win!r}")
-        start, stop = (ctx.quantity(w, "ms", path + ("window", j)) for j, w in enumerate(win))
-        if not start < stop:
-            ctx.fail(path + ("window",), "expected start < stop")
-        fields["window_ms"] = (start, stop)
-    text = ", ".join(f"{k}: {v}" for k, v in raw.items() if k not in ("measure", "population"))
-    return Expectation(measure=measure, population=pop, index=index, kind=kind, text=text,
-                       **fields)
+def _locations(raw: Mapping[str, Any], pop: Population, path: Path,
+               ctx: Context) -> tuple[Location, ...]:
+    """Where a multicompartment cell is recorded (default: its spike location)."""
+    if not isinstance(pop.cell, CableCell):
+        if "locations" in raw:
+            ctx.fail(path, f"'locations' applies only to multicompartment cells; "
+                           f"{pop.cell.type} cells (population '{pop.name}') are points")
+        return ()
+    if "locations" not in raw:
+        return (pop.cell.spike_location,)
+    morph = pop.cell.morphology
+    if raw["locations"] == "all":  # the middle of every section (a whole-cell map)
+        return tuple(Location(i, 0.5, f"{s.name}(0.5)") for i, s in enumerate(morph.sections))
+    given = ctx.sequence(raw["locations"], path)
+    if not given:
+        ctx.fail(path, "expected at least one location, e.g. [soma(0.5)]")
+    found = tuple(location(item, pop.cell.morphology, path + (j,), ctx)
+                  for j, item in enumerate(given))
+    labels = [loc.label for loc in found]
+    for j, label in enumerate(labels):
+        if label in labels[:j]:
+            ctx.fail(path + (j,), f"location '{label}' is listed twice")
+    return found
 
 
 def _tolerances(raw: Any, ctx: Context) -> Tolerances:
     path: Path = ("compare", "tolerances")
     tol = ctx.mapping(raw, path, "tolerances")
-    ctx.keys(tol, path, ("spike_count", "spike_time", "rate", "v_rmse", "cv_isi"))
+    ctx.keys(tol, path, ("spike_count", "spike_time", "rate", "v_rmse", "cv_isi", "measures"))
     result = Tolerances()
     fields: dict[str, Any] = {}
     if "spike_count" in tol:
@@ -351,11 +313,12 @@ def _tolerances(raw: Any, ctx: Context) -> Tolerances:
         fields["spike_count"] = count
     if "spike_time" in tol:
         fields["spike_time_ms"] = ctx.quantity(tol["spike_time"], "ms", path + ("spike_time",))
-    if "rate" in tol:
-        text = str(tol["rate"]).strip()
-        if not text.endswith("%"):
-            ctx.fail(path + ("rate",), f"expected a percentage such as '1 %', got {text!r}")
-        fields["rate_relative"] = ctx.quantity(text[:-1], "1", path + ("rate",)) / 100.0
+    for key, field_name in (("rate", "rate_relative"), ("measures", "measures_relative")):
+        if key in tol:
+            text = str(tol[key]).strip()
+            if not text.endswith("%"):
+                ctx.fail(path + (key,), f"expected a percentage such as '1 %', got {text!r}")
+            fields[field_name] = ctx.quantity(text[:-1], "1", path + (key,)) / 100.0
     if "cv_isi" in tol:
         fields["cv_isi"] = ctx.quantity(tol["cv_isi"], "1", path + ("cv_isi",))
     if "v_rmse" in tol:

@@ -57,6 +57,11 @@ class Context:
             self.fail(path, f"expected a mapping of {what}, got {_show(value)}")
         return value
 
+    def sequence(self, value: Any, path: Path) -> list[Any]:
+        if not isinstance(value, list):
+            self.fail(path, f"expected a list, got {value!r}")
+        return value
+
     def keys(self, value: Mapping[str, Any], path: Path, allowed: Iterable[str],
              required: Iterable[str] = ()) -> None:
         allowed = list(allowed)

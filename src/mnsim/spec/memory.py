@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 
+from mnsim.spec.cable import CableCell
 from mnsim.spec.context import Context
 from mnsim.spec.model import Model, Projection
 
 BYTES_PER_SYNAPSE = 250  # NEURON NetCon ~200 B; NEST/Brian2 ~60-100 B; + mnsim's arrays 32 B
 BYTES_PER_NEURON = 20_000  # a NEURON section with a point process and recorders
+BYTES_PER_COMPARTMENT = 2_000  # a NEURON segment or Brian2 compartment with hh and pas
 BYTES_PER_EVENT = 24  # a drawn input spike, held by mnsim and by the simulator's generator
 BYTES_PER_SAMPLE = 16  # a recorded value, in the simulator and in the returned array
 LIMIT_ENV = "MNSIM_MEMORY_LIMIT_GB"  # overrides the limit (e.g. on a cluster node)
@@ -41,10 +43,16 @@ def estimate_bytes(model: Model) -> dict[str, float]:
             events += float(sum(s.values["rate"])) * window_s
         if s.type in ("ou_current", "noise_current"):
             noise += s.size * window_s * 1e3 / sim.dt_ms * 8 * 2
-    samples = sum(len(r.indices) * len(r.signals) * sim.duration_ms / r.interval_ms
-                  for r in model.record.values())
+    samples = sum((len(r.locations) or len(r.indices)) * len(r.signals) * sim.duration_ms
+                  / r.interval_ms for r in model.record.values())
+    neurons = 0.0
+    for p in model.populations.values():
+        if isinstance(p.cell, CableCell):
+            neurons += BYTES_PER_NEURON + sum(p.cell.segment_counts) * BYTES_PER_COMPARTMENT
+        else:
+            neurons += p.size * BYTES_PER_NEURON
     return {"synapses": synapses * BYTES_PER_SYNAPSE,
-            "neurons": sum(p.size for p in model.populations.values()) * BYTES_PER_NEURON,
+            "neurons": neurons,
             "input spikes": events * BYTES_PER_EVENT,
             "noise currents": noise,
             "recorded signals": samples * BYTES_PER_SAMPLE}

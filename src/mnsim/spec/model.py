@@ -18,6 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from mnsim.catalogue import CELL_TYPES
+from mnsim.catalogue.cells import Receptor
+from mnsim.spec.cable import CableCell, Location
+
 Value = float | np.ndarray  # scalar, or one value per neuron
 
 
@@ -38,6 +42,9 @@ class Simulation:
     dt_ms: float
     temperature_degC: float | None = None
     seed: int = 0  # used when the file gives none, so every run is reproducible
+    # how v of multicompartment cells is integrated: "crank_nicolson" (second order, NEURON's
+    # secondorder = 2) or "backward_euler" (first order, NEURON's default secondorder = 0)
+    cable_method: str = "crank_nicolson"
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,15 @@ class Cell:
 class Population:
     name: str
     size: int
-    cell: Cell
+    cell: Cell | CableCell  # CableCell: type "multicompartment"
+
+
+def receptors_of(cell: Cell | CableCell) -> Mapping[str, Receptor]:
+    """Where synaptic input can arrive on ``cell``: its catalogue type's receptors, or a
+    multicompartment cell's named synapses."""
+    if isinstance(cell, CableCell):
+        return cell.receptors
+    return CELL_TYPES[cell.type].receptors
 
 
 @dataclass(frozen=True)
@@ -175,6 +190,7 @@ class Stimulus:
     target_range: tuple[int, int] = (0, 0)
     synapse: Synapse | None = None
     receptor: str | None = None
+    location: Location | None = None  # current stimuli on a multicompartment cell
 
     @property
     def size(self) -> int:
@@ -187,6 +203,9 @@ class Recording:
     variables: tuple[str, ...]  # "spikes" and/or state variables
     indices: tuple[int, ...]  # recorded neurons, in population order
     interval_ms: float
+    # multicompartment cells: where v is recorded; each signal has one column per location
+    # (the population has one neuron)
+    locations: tuple[Location, ...] = ()
 
     @property
     def signals(self) -> tuple[str, ...]:
@@ -208,6 +227,8 @@ class Expectation:
     low: float | None = None
     high: float | None = None
     window_ms: tuple[float, float] | None = None
+    location: str | None = None  # multicompartment cells: a recorded location's label
+    stimulus: str | None = None  # the step_current a step measure refers to (location scope)
     text: str = ""  # the entry as written, for reports
 
 
@@ -220,6 +241,7 @@ class Tolerances:
     rate_relative: float = 0.01  # per neuron; for networks, of the population rate
     v_rmse_mV: float | None = None
     cv_isi: float = 0.1  # networks: absolute difference of the population's mean CV ISI
+    measures_relative: float = 0.02  # multicompartment cells: each location measure
 
 
 @dataclass(frozen=True)
@@ -240,11 +262,22 @@ class Model:
     # currents from the seed (mnsim.draw) and every backend builds exactly those;
     # "native": each simulator uses its own connection rules and generators
     connectivity: str = "shared"
+    # population -> Morphology.sha256 of the morphology file its cell was built from
+    morphology_sha256: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def sha256(self) -> str:
-        """Hash of the resolved description (independent of key order and file layout)."""
-        text = json.dumps(self.raw, sort_keys=True, separators=(",", ":"), default=str)
+        """Hash of the resolved description (independent of key order and file layout).
+        A morphology file enters by its geometry, not its name: an edited file makes a
+        different model, a moved one the same."""
+        raw: Any = self.raw
+        if self.morphology_sha256:
+            raw = dict(raw)
+            pops = raw["populations"] = dict(raw["populations"])
+            for name, digest in self.morphology_sha256.items():
+                pop = pops[name] = dict(pops[name])
+                pop["cell"] = {**pop["cell"], "morphology": f"sha256:{digest}"}
+        text = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property

@@ -13,6 +13,7 @@ import numpy as np
 from mnsim.catalogue import CELL_TYPES
 from mnsim.catalogue.cells import Receptor
 from mnsim.catalogue.synapses import CONNECTORS, SYNAPSE_TYPES
+from mnsim.spec.cable import CableCell
 from mnsim.spec.context import Context, Path, closest
 from mnsim.spec.model import (
     Connector,
@@ -22,6 +23,7 @@ from mnsim.spec.model import (
     Quantity,
     Simulation,
     Synapse,
+    receptors_of,
 )
 
 _SELECTION = re.compile(r"^\s*(.+?)\s*(?:\[\s*(\d*)\s*:\s*(\d*)\s*\])?\s*$")
@@ -52,7 +54,12 @@ def selection(text: Any, pops: Mapping[str, Population], path: Path,
 
 
 def receptor_of(raw: Any, pop: Population, path: Path, ctx: Context) -> Receptor:
-    receptors = CELL_TYPES[pop.cell.type].receptors
+    """The receptor ``raw`` of ``pop``'s cell (a multicompartment cell's: its synapses)."""
+    receptors = receptors_of(pop.cell)
+    if isinstance(pop.cell, CableCell) and raw not in receptors:
+        ctx.fail(path, f"the multicompartment cell of '{pop.name}' has no synapse {raw!r}"
+                       f"{closest(str(raw), receptors)}; its synapses: "
+                       f"{', '.join(receptors) or 'none (add them under cell.synapses)'}")
     if not receptors:
         ctx.fail(path, f"{pop.cell.type} cells (population '{pop.name}') take no synaptic "
                        f"input; cells with receptors: "
@@ -184,10 +191,17 @@ def projection(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulat
                ctx: Context) -> Projection:
     path: Path = ("projections", name)
     raw = ctx.mapping(raw, path, "projection fields")
-    ctx.keys(raw, path, ("pre", "post", "connector", "synapse", "receptor"),
-             required=("pre", "post", "connector", "synapse", "receptor"))
+    fields = ("pre", "post", "connector", "synapse", "receptor")
+    ctx.keys(raw, path, fields, required=("pre", "post"))
     pre, pre_range = selection(raw["pre"], pops, path + ("pre",), ctx)
     post, post_range = selection(raw["post"], pops, path + ("post",), ctx)
+    for side, pop_name in (("pre", pre), ("post", post)):  # before asking for the rest
+        if isinstance(pops[pop_name].cell, CableCell):
+            ctx.fail(path + (side,), f"projections to or from multicompartment cells "
+                                     f"('{pop_name}') are not supported in this version; drive the "
+                                     f"cell with spike inputs (stimuli of type spike_times or "
+                                     f"poisson onto one of its synapses)")
+    ctx.keys(raw, path, fields, required=fields)
     receptor = receptor_of(raw["receptor"], pops[post], path + ("receptor",), ctx)
     check_source(receptor, pops[pre], path + ("receptor",), ctx)
     syn = synapse(raw["synapse"], receptor, sim, path + ("synapse",), ctx)

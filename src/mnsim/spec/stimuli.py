@@ -10,7 +10,9 @@ import numpy as np
 
 from mnsim.catalogue import STIMULUS_TYPES
 from mnsim.spec import network
+from mnsim.spec.cable import CableCell
 from mnsim.spec.context import Context, Path
+from mnsim.spec.locations import location
 from mnsim.spec.model import Population, Simulation, Stimulus, per_neuron
 from mnsim.units import is_dimension
 
@@ -28,7 +30,11 @@ def stimulus(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulatio
     stype = STIMULUS_TYPES[stype_name]
     required = [k for k, (_, default) in stype.fields.items()
                 if default is None and k not in ("stop", "interval")]
-    extra = ("receptor", "synapse") if stype.spikes else ()
+    extra = ("receptor", "synapse") if stype.spikes else ("location",)
+    if stype.spikes and "location" in raw:
+        ctx.fail(path + ("location",), "spike inputs arrive where their synapse is (the "
+                                       "location of the cell's synapse named by 'receptor'); "
+                                       "remove 'location'")
     extra += ("times",) if stype_name == "spike_times" else ()
     ctx.keys(raw, path, ("type", "target", *stype.fields, *extra),
              required=("target", *required, *(("synapse",) if stype.spikes else ()),
@@ -36,6 +42,14 @@ def stimulus(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulatio
     target, target_range = network.selection(raw["target"], pops, path + ("target",), ctx)
     pop = pops[target]
     size = target_range[1] - target_range[0]
+    cable = isinstance(pop.cell, CableCell)
+    if cable and not stype.spikes and stype_name != "step_current":
+        ctx.fail(path + ("type",), f"a multicompartment cell ('{target}') takes step_current "
+                                   f"or spike inputs in this version, not {stype_name}")
+    if "location" in raw and not cable:
+        ctx.fail(path + ("location",), f"'location' applies only to multicompartment cells; "
+                                       f"{pop.cell.type} cells (population '{target}') are "
+                                       f"points")
     values: dict[str, Any] = {}
     for key, (unit, default) in stype.fields.items():
         given = raw.get(key, default)
@@ -71,12 +85,26 @@ def stimulus(name: str, raw: Any, pops: Mapping[str, Population], sim: Simulatio
     if stype_name == "spike_times":
         values["times"] = _times(raw["times"], size, sim, path + ("times",), ctx)
     if not stype.spikes:
+        where = None
+        if cable:
+            where = (location(raw["location"], pop.cell.morphology, path + ("location",), ctx)
+                     if "location" in raw else pop.cell.spike_location)
         return Stimulus(name=name, type=stype.name, target=target, values=values,
-                        target_range=target_range)
-    receptor = network.receptor_of(raw.get("receptor", "excitatory"), pop,
-                                   path + ("receptor",), ctx)
+                        target_range=target_range, location=where)
+    default = "excitatory"
+    if cable and len(pop.cell.synapses) == 1:
+        default = next(iter(pop.cell.synapses))  # the cell's only synapse
+    elif cable and "receptor" not in raw:
+        syns = ", ".join(pop.cell.synapses)
+        ctx.fail(path, "spikes reach a multicompartment cell through one of its synapses; "
+                       + (f"give 'receptor:', one of {syns}" if syns else
+                          f"'{target}' has none: add one under its cell's 'synapses:'"))
+    receptor = network.receptor_of(raw.get("receptor", default), pop, path + ("receptor",), ctx)
     network.check_source(receptor, None, path + ("receptor",), ctx)
     syn = network.synapse(raw["synapse"], receptor, sim, path + ("synapse",), ctx)
+    if cable and syn.type != "static":
+        ctx.fail(path + ("synapse", "type"), f"spike inputs onto a multicompartment cell use "
+                                             f"static synapses in this version, not {syn.type}")
     return Stimulus(name=name, type=stype.name, target=target, values=values,
                     target_range=target_range, synapse=syn, receptor=receptor.name)
 
@@ -92,6 +120,10 @@ def _per_target(raw: Any, unit: str, pop: Population, size: int, path: Path,
     for i, item in enumerate(items):
         where = path + (i,) if isinstance(raw, list) else path
         if unit == "nA" and is_dimension(item, "uA/cm2"):
+            if isinstance(pop.cell, CableCell):
+                ctx.fail(where, f"got a current density ({item!r}), but a current into a "
+                                f"multicompartment cell enters at one location; give a "
+                                f"current such as '0.1 nA'")
             if pop.cell.area_um2 is None:
                 ctx.fail(where, f"got a current density ({item!r}) but {pop.cell.type} cells "
                                 f"have no membrane area; give a current such as '0.5 nA'")

@@ -13,6 +13,9 @@ state at t = 0, interval, ... (the first sample is the initial state); a spike, 
 stamps with the start of the step in which the threshold was crossed, is reported at the end
 of that step.
 
+A multicompartment population is one ``SpatialNeuron`` with its own step currents, synapses
+and monitors (:mod:`~mnsim.backends.brian2.cable`); its ``geometry`` is what Brian2 built.
+
 Injected currents are built by :mod:`~mnsim.backends.brian2.currents`, projections and spike
 inputs (one ``Synapses`` per projection and per input) by
 :mod:`~mnsim.backends.brian2.network` and :mod:`~mnsim.backends.brian2.synapses`.
@@ -34,6 +37,7 @@ import numpy as np
 
 from mnsim.backends.base import Backend, Capabilities, RawResults, RawSignal
 from mnsim.backends.brian2.bw2001 import check_nmda_delays
+from mnsim.backends.brian2.cable import BuiltCable, build_cable
 from mnsim.backends.brian2.currents import CURRENT_TYPES, current_terms
 from mnsim.backends.brian2.network import (
     SPIKE_INPUTS,
@@ -76,7 +80,7 @@ class Brian2Backend(Backend):
     name = "brian2"
     module = "brian2"
     capabilities = Capabilities(
-        cell_types=frozenset(CELL_MODELS),
+        cell_types=frozenset(CELL_MODELS) | {"multicompartment"},
         stimulus_types=CURRENT_TYPES | SPIKE_INPUTS,
         features=frozenset({"temperature"}),
         synapse_types=SYNAPSE_TYPES,
@@ -89,6 +93,7 @@ class Brian2Backend(Backend):
         self._states: dict[str, Any] = {}
         self._where: dict[str, tuple[Any, int]] = {}  # population -> (group, first index)
         self._network: Network | None = None
+        self._cables: dict[str, BuiltCable] = {}  # multicompartment populations
         self._integration = ""
 
     def check(self, model: Model) -> None:
@@ -109,7 +114,7 @@ class Brian2Backend(Backend):
         import brian2
 
         self._net, self._where, self._spikes, self._states = None, {}, {}, {}
-        self._network = None
+        self._network, self._cables = None, {}
         target = codegen_target()
         brian2.start_scope()
         brian2.prefs.codegen.target = target
@@ -119,6 +124,14 @@ class Brian2Backend(Backend):
         objects: list[Any] = []
         methods = []
         for gi, members in enumerate(_merged(model)):
+            if members[0].cell.type == "multicompartment":  # a SpatialNeuron (cable.py)
+                pop = members[0]
+                self._cables[pop.name] = build_cable(pop, model, gi)
+                objects += self._cables[pop.name].objects
+                method = model.simulation.cable_method.replace("_", " ")
+                methods.append(f"{pop.name}: multicompartment, v by {method}, hh gates by "
+                               f"exponential Euler")
+                continue
             parts, offset = [], 0
             for pop in members:
                 parts.append((pop, offset))
@@ -244,9 +257,22 @@ class Brian2Backend(Backend):
                     population=name, variable=var,
                     unit=CELL_TYPES[model.populations[name].cell.type].recordables[var],
                     interval_ms=rec.interval_ms, data=data, indices=rec.indices))
+        geometry = {}
+        for name, cable in self._cables.items():
+            rec = model.record.get(name)
+            geometry[name] = cable.geometry
+            if rec is None:
+                continue
+            if cable.spikes is not None:
+                spikes[name] = _spike_trains(cable.spikes, (cable.spike_site,), sim.dt_ms)
+            if rec.signals:
+                signals.append(RawSignal(
+                    population=name, variable="v", unit="mV", interval_ms=rec.interval_ms,
+                    data=cable.v(round(sim.duration_ms / rec.interval_ms)),
+                    indices=rec.indices))
         weights = final_weights(self._network) if self._network is not None else {}
         return RawResults(spikes=spikes, signals=signals, integration=self._integration,
-                          weights=weights)
+                          weights=weights, geometry=geometry)
 
 
 def _guarded(call: Callable[[], Any], model: Model) -> None:
@@ -271,6 +297,9 @@ def _merged(model: Model) -> list[list[Population]]:
     with one group and subgroups."""
     groups: list[list[Population]] = []
     for pop in model.populations.values():
+        if pop.cell.type == "multicompartment":  # one SpatialNeuron each
+            groups.append([pop])
+            continue
         for members in groups:
             first = members[0]
             if (first.cell.type == pop.cell.type and first.cell.area_um2 == pop.cell.area_um2

@@ -80,7 +80,7 @@ from mnsim.backends.brian2.synapses import (
     slot,
 )
 from mnsim.backends.brian2.translate import CELL_MODELS
-from mnsim.errors import SimulationError
+from mnsim.errors import CapabilityError, SimulationError
 from mnsim.spec.model import Distribution
 
 if TYPE_CHECKING:
@@ -149,6 +149,11 @@ def build_network(model: Model, where: dict[str, tuple[Any, int]]) -> Network:
         subgroups.append(group[lo:hi])
         return subgroups[-1]
 
+    for proj in model.projections.values():
+        if "multicompartment" in (model.populations[proj.post].cell.type,
+                                  model.populations[proj.pre].cell.type):
+            raise CapabilityError(f"projection '{proj.name}': projections to or from a "
+                                  f"multicompartment population are not supported")
     fused = _fused(model, where) if model.connectivity == "shared" else {}
     for k, proj in enumerate(model.projections.values()):
         post = model.populations[proj.post]
@@ -178,7 +183,9 @@ def build_network(model: Model, where: dict[str, tuple[Any, int]]) -> Network:
         if proj.synapse.type == "stdp":
             stdp[proj.name] = (made.S, proj.pre_range[0], proj.post_range[0])
     for k, stim in enumerate(model.stimuli.values()):
-        if stim.type in SPIKE_INPUTS:
+        # inputs onto a multicompartment cell reach its synapses (cable.py)
+        if (stim.type in SPIKE_INPUTS
+                and model.populations[stim.target].cell.type != "multicompartment"):
             objects += _spike_input(k, stim, model, part(stim.target, stim.target_range))
     return Network(objects, stdp, subgroups)
 

@@ -170,11 +170,10 @@ _COND_RECEPTORS = {"excitatory": ("g_exc", "uS"), "inhibitory": ("g_inh", "uS")}
 _DELTA_RECEPTORS = {"excitatory": ("v", "mV"), "inhibitory": ("v", "mV")}
 
 # -- HH_squid ------------------------------------------------------------------------------
-# NEURON's hh.mod (rest at -65 mV), as densities; alpha_m and alpha_n are written with
-# exprel(x) = (exp(x) - 1)/x, which is finite at their removable singularities.
-_HH = """
-dv/dt = (gbar_Na*m**3*h*(e_rev_Na - v) + gbar_K*n**4*(e_rev_K - v)
-         + g_leak*(e_rev_leak - v) + i_offset + i_stim/area)/c_m : volt
+# NEURON's hh.mod gates (rest at -65 mV), rates scaled by q10; alpha_m and alpha_n are
+# written with exprel(x) = (exp(x) - 1)/x, finite at their removable singularities. Shared
+# by HH_squid and the hh mechanism of multicompartment cells (cable.py).
+HH_GATES = """
 dm/dt = q10*(alpha_m*(1 - m) - beta_m*m) : 1
 dh/dt = q10*(alpha_h*(1 - h) - beta_h*h) : 1
 dn/dt = q10*(alpha_n*(1 - n) - beta_n*n) : 1
@@ -184,7 +183,14 @@ alpha_h = 0.07*exp(-(v + 65*mV)/(20*mV))/ms : Hz
 beta_h = 1/(1 + exp(-(v + 35*mV)/(10*mV)))/ms : Hz
 alpha_n = 0.1/exprel(-(v + 55*mV)/(10*mV))/ms : Hz
 beta_n = 0.125*exp(-(v + 65*mV)/(80*mV))/ms : Hz
-c_m : farad/meter**2 (constant)
+"""
+# the gates at steady state at the current v (Brian2 expressions of HH_GATES' rates)
+HH_STEADY_STATE = {"m": "alpha_m/(alpha_m + beta_m)", "h": "alpha_h/(alpha_h + beta_h)",
+                   "n": "alpha_n/(alpha_n + beta_n)"}
+_HH = """
+dv/dt = (gbar_Na*m**3*h*(e_rev_Na - v) + gbar_K*n**4*(e_rev_K - v)
+         + g_leak*(e_rev_leak - v) + i_offset + i_stim/area)/c_m : volt
+""" + HH_GATES + """c_m : farad/meter**2 (constant)
 gbar_Na : siemens/meter**2 (constant)
 gbar_K : siemens/meter**2 (constant)
 g_leak : siemens/meter**2 (constant)
@@ -206,8 +212,7 @@ HH_SQUID = CellModel(
             ("e_rev_leak", "e_rev_leak", MV), ("i_offset", "i_offset", UA_PER_CM2)),
     initial=_V,
     recordables=_V + (("m", "m", 1.0), ("h", "h", 1.0), ("n", "n", 1.0)),
-    derived_initial={"m": "alpha_m/(alpha_m + beta_m)", "h": "alpha_h/(alpha_h + beta_h)",
-                     "n": "alpha_n/(alpha_n + beta_n)"},
+    derived_initial=HH_STEADY_STATE,
     uses_area=True, uses_temperature=True,
 )
 
