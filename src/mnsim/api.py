@@ -1,5 +1,5 @@
-"""The functions behind ``mnsim.run``, ``mnsim.compare``, ``mnsim.validate``, ``mnsim.save``
-and ``mnsim.load_results``; ``mnsim/__init__.py`` re-exports them lazily."""
+"""The functions behind ``mnsim.run``, ``mnsim.compare``, ``mnsim.validate``, ``mnsim.sweep``,
+``mnsim.save`` and ``mnsim.load_results``; ``mnsim/__init__.py`` re-exports them lazily."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from mnsim.spec import Model, load
 
 if TYPE_CHECKING:
     import neo
+    import pandas as pd
 
     from mnsim.comparison import Comparison
     from mnsim.validation import Validation
@@ -22,8 +23,11 @@ def _model(model: str | Path | Mapping[str, Any] | Model,
 
 
 def run(model: str | Path | Mapping[str, Any] | Model, backend: str = "neuron", *,
-        set: Mapping[str, Any] | None = None, threads: int = 1) -> neo.Block:  # noqa: A002
+        set: Mapping[str, Any] | None = None, threads: int = 1) -> neo.Block | None:  # noqa: A002
     """Run ``model`` on one backend in this process and return a ``neo.Block``.
+
+    Under ``mpiexec`` with several ranks (NEURON only, ``docs/mpi.md``) the network is spread
+    over the ranks: rank 0 returns the Block of the whole network, the other ranks None.
 
     Parameters
     ----------
@@ -69,6 +73,25 @@ def validate(model: str | Path | Mapping[str, Any] | Model, backend: str = "neur
 
     resolved = _model(model, set)
     return check_expectations(resolved, block if block is not None else run(resolved, backend))
+
+
+def sweep(model: Any, vary: Any = None, measures: Any = None,
+          backends: str | Sequence[str] | None = None, workers: int | None = None,
+          scheduler: Any = None, out: str | Path | None = None, keep_blocks: bool = False,
+          progress: bool | None = None, *,
+          set: Mapping[str, Any] | None = None) -> pd.DataFrame:  # noqa: A002
+    """Run ``model`` at every point of a parameter grid on Dask worker processes (or a
+    cluster) and return a tidy ``pandas.DataFrame``: one row per point and backend.
+
+    ``mnsim.sweep("hh_squid", vary={"stimuli.step.amplitude": "0:20:0.5 uA/cm2"},
+    measures=["steady_rate"], out="hh_fi")``; ``model`` may also name a shipped sweep
+    (``"hh_fi"``) or a sweep file. Every argument is described in :func:`mnsim.sweeps.sweep`;
+    the format and the resume rules in ``docs/sweeps.md``.
+    """
+    from mnsim.sweeps import sweep as _sweep
+
+    return _sweep(model, vary, measures, backends, workers, scheduler, out, keep_blocks,
+                  progress, set=set)
 
 
 def save(block: neo.Block, path: str | Path) -> Path:

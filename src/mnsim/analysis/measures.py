@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mnsim.analysis.cable import CABLE_FUNCTIONS, Step
 from mnsim.analysis.population import correlation, cv_isi, fano_factor, population_rate, synchrony
 from mnsim.catalogue.measures import MEASURES
 from mnsim.errors import MnsimError
@@ -62,6 +63,21 @@ def isi_rate(block: neo.Block, population: str, window: Window = None) -> np.nda
     return np.array(rates)
 
 
+def steady_rate(block: neo.Block, population: str, window: Window = None) -> np.ndarray:
+    """The rate of sustained firing: 1 / mean inter-spike interval of the spikes in the second
+    half of the window (default: the whole run), leaving the onset transient out; 0 Hz when
+    fewer than two spikes fall there (the neuron does not fire repetitively: HH below about
+    6.2 uA/cm2 fires a few spikes and falls silent). Meant for rates above 4 / window: a
+    slower regular firing has fewer than two spikes in a half window."""
+    rates = []
+    for st in _trains(block, population, window):
+        t0, t1 = float(st.t_start.rescale("ms")), float(st.t_stop.rescale("ms"))
+        times = st.rescale("ms").magnitude
+        late = times[times >= (t0 + t1) / 2.0]
+        rates.append(1000.0 / float(np.diff(late).mean()) if late.size >= 2 else 0.0)
+    return np.array(rates, dtype=float)
+
+
 def resting_potential(block: neo.Block, population: str, window: Window = None) -> np.ndarray:
     sig = signal(block, population, "v")
     if sig is None:
@@ -96,6 +112,7 @@ MEASURE_FUNCTIONS: dict[str, MeasureFn] = {
     "first_spike_time": first_spike_time,
     "mean_rate": mean_rate,
     "isi_rate": isi_rate,
+    "steady_rate": steady_rate,
     "resting_potential": resting_potential,
     "population_rate": population_rate,
     "cv_isi": cv_isi,
@@ -103,13 +120,16 @@ MEASURE_FUNCTIONS: dict[str, MeasureFn] = {
     "correlation": correlation,
     "synchrony": synchrony,
     "gsyn_exc_increments": gsyn_exc_increments,
+    **CABLE_FUNCTIONS,
 }
 assert set(MEASURE_FUNCTIONS) == set(MEASURES), "catalogue and analysis measures out of step"
 
 
-def measure(name: str, block: neo.Block, population: str, window: Window = None) -> np.ndarray:
-    """Compute measure ``name`` for every recorded neuron of ``population``, or for the
-    population as a whole (population measures).
+def measure(name: str, block: neo.Block, population: str, window: Window = None, *,
+            location: str | None = None, step: Step | None = None) -> np.ndarray:
+    """Compute measure ``name`` for every recorded neuron of ``population``, for the
+    population as a whole (population measures), or at one recorded location of a
+    multicompartment cell (location measures, :mod:`mnsim.analysis.cable`).
 
     Parameters
     ----------
@@ -121,12 +141,16 @@ def measure(name: str, block: neo.Block, population: str, window: Window = None)
         Population name.
     window
         (start_ms, stop_ms) to restrict the measure to, or None for the whole run.
+    location
+        Location measures: the label of a recorded location (default: the first).
+    step
+        Location measures that refer to a step current: its start, stop and amplitude.
 
     Returns
     -------
     numpy.ndarray
-        One value per recorded neuron, or one element for a population measure, in the
-        measure's unit (NaN where undefined).
+        One value per recorded neuron, or one element for a population or location measure,
+        in the measure's unit (NaN where undefined).
 
     Examples
     --------
@@ -134,7 +158,12 @@ def measure(name: str, block: neo.Block, population: str, window: Window = None)
     array([ 26.43,  63.05, 128.97])
     >>> measure("population_rate", block, "exc", (100.0, 1000.0))  # doctest: +SKIP
     array([12.7])
+    >>> measure("input_resistance", block, "cell", location="dend(0.9)",
+    ...         step=Step(10.0, 60.0, 0.1))  # doctest: +SKIP
+    array([412.6])
     """
     if name not in MEASURE_FUNCTIONS:
         raise MnsimError(f"unknown measure '{name}'; known: {', '.join(MEASURE_FUNCTIONS)}")
+    if name in CABLE_FUNCTIONS:
+        return CABLE_FUNCTIONS[name](block, population, window, location=location, step=step)
     return MEASURE_FUNCTIONS[name](block, population, window)
