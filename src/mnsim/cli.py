@@ -62,16 +62,114 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--backend", "-b",
                      help="one backend (default: every installed backend, each in its own "
                           "process)")
+    _morph_parser(sub)
+    _sweep_parser(sub)
     return parser
+
+
+# --- mnsim morph info|plot FILE: morphology files (SWC, ASC, H5, NeuroML2) -------------------
+
+def _morph_parser(sub) -> None:
+    morph = sub.add_parser("morph", help="inspect a morphology file (SWC, ASC, H5, NeuroML2)")
+    msub = morph.add_subparsers(dest="morph_command", required=True)
+    info = msub.add_parser("info", help="sections, length and area per type, soma, warnings")
+    info.add_argument("file", help="a morphology file, or the name of one mnsim ships")
+    plot = msub.add_parser("plot", help="2-D projections (xy, xz, zy) coloured by section type")
+    plot.add_argument("file", help="a morphology file, or the name of one mnsim ships")
+    plot.add_argument("-o", "--output", help="figure file (.png, .pdf, .svg; default: the "
+                                             "file's name with .png, here)")
+    plot.add_argument("--projections", default="xy,xz,zy",
+                      help="comma-separated, from xy, xz, zy (default: all three)")
+    plot.add_argument("--results", metavar="BLOCK",
+                      help="colour by a value recorded in a run of this cell (a .nix or .pkl "
+                           "from `mnsim run ... -o`; record `locations: all` for every section)")
+    plot.add_argument("--value", default="peak_v", choices=("peak_v", "min_v", "final_v"),
+                      help="with --results: what to colour by (default: peak_v)")
+    plot.add_argument("--population", help="with --results: the population (default: the "
+                                            "first multicompartment one recorded)")
+
+
+def _morph(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mnsim.morphology import load_morphology
+
+    if args.morph_command == "info":
+        from mnsim.morphology.info import format_info
+
+        print(format_info(load_morphology(args.file)))
+        return 0
+    from mnsim.morphology.plot import check_figure_path, plot_morphology
+
+    out = check_figure_path(args.output or Path(args.file).with_suffix(".png").name)
+    morph = load_morphology(args.file)
+    projections = [p.strip() for p in args.projections.split(",") if p.strip()]
+    values, label = None, ""
+    if args.results:
+        from mnsim.morphology.plot import recorded_values
+        from mnsim.results import load as load_block
+
+        values, label = recorded_values(morph, load_block(args.results), args.value,
+                                        args.population)
+    drawn = plot_morphology(morph, values, path=out, projections=projections, label=label)
+    print(f"plotted {drawn}")
+    for warning in morph.warnings:
+        print(f"  warning: {warning}")
+    return 0
+
+# --- end of mnsim morph ------------------------------------------------------------------------
+
+
+# --- mnsim sweep MODEL --vary PATH=VALUES: parameter sweeps on Dask (mnsim.sweeps) ----------
+
+def _sweep_parser(sub) -> None:
+    p = sub.add_parser("sweep", help="run a model over a grid of parameter values (local "
+                                     "worker processes or a Dask cluster)")
+    p.add_argument("model", help="a shipped sweep (hh_fi, lif_fi_curve, lif_ou_rate), a sweep "
+                                 "file, or a model (name, NAME:VARIANT or .yaml) with --vary")
+    p.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="override a field of the base model")
+    p.add_argument("--vary", action="append", metavar="PATH=VALUES",
+                   help="e.g. stimuli.step.amplitude=0:20:0.5uA/cm2 (START:STOP:STEP, stop "
+                        "included) or PATH=v1,v2,...; repeat for a grid")
+    p.add_argument("--measure", action="append", metavar="NAME[,NAME...]",
+                   help="measures, e.g. spike_count,steady_rate or population_rate@exc "
+                        "(default: spike_count,mean_rate)")
+    p.add_argument("--backend", "-b", help="one backend")
+    p.add_argument("--backends", help="comma-separated (default: every installed backend "
+                                      "that can run the model)")
+    p.add_argument("--workers", type=_positive_int, help="local worker processes (default: "
+                                                         "one per CPU)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a Dask scheduler, e.g. tcp://host:8786, instead of local workers")
+    p.add_argument("--out", metavar="DIR", help="results directory (table, model, definition); "
+                                                "run again to resume")
+    p.add_argument("--keep-blocks", action="store_true",
+                   help="save each point's Neo Block in DIR/blocks")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="f-I style lines (one varied field) or heat maps (two)")
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from mnsim.sweeps.command import run
+
+    return run(args, _overrides(args.set))
+
+# --- end of mnsim sweep ------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from mnsim.errors import MnsimError
+    from mnsim.mpi import check_command, launched_rank, launched_ranks
 
     try:
+        if launched_ranks() > 1:  # under mpiexec: only `run` on NEURON (docs/mpi.md)
+            check_command(args.command, getattr(args, "backend", None))
         return COMMANDS[args.command](args)
     except MnsimError as exc:
+        if launched_rank() > 0:  # under mpiexec every rank fails alike: rank 0 says so
+            return 0
         print(f"mnsim: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -94,6 +192,10 @@ def _list(args: argparse.Namespace) -> int:
         print(f"          stimuli: {', '.join(info.stimulus_types)}"
               + (f"; features: {', '.join(info.features)}" if info.features else ""))
     print("models: " + ", ".join(shipped_models()))
+    from pathlib import Path
+
+    sweeps = sorted(p.stem for p in (Path(__file__).parent / "sweeps").glob("*.yaml"))
+    print("sweeps: " + ", ".join(sweeps) + " (mnsim sweep NAME)")
     return 0
 
 
@@ -108,6 +210,8 @@ def _run(args: argparse.Namespace) -> int:
     _check_suffix(args.plot, FIGURE_FORMATS, "figure")
     model = load(args.model, set=_overrides(args.set))
     block = run(model, args.backend, threads=args.threads)
+    if block is None:  # an MPI rank other than 0: rank 0 reports and saves the whole run
+        return 0
     ann = block.annotations
     print(f"{model.name} on {ann['backend']} {ann['backend_version']}: build "
           f"{ann['build_time_s']:.3g} s, run {ann['run_time_s']:.3g} s ({ann['integration']})")
@@ -179,7 +283,8 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-COMMANDS = {"list": _list, "run": _run, "compare": _compare, "validate": _validate}
+COMMANDS = {"list": _list, "run": _run, "compare": _compare, "validate": _validate,
+            "morph": _morph, "sweep": _sweep}
 
 if __name__ == "__main__":
     sys.exit(main())

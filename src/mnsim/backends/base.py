@@ -16,6 +16,10 @@ The raw-results contract
   at t = 0, interval, 2 interval, ... strictly before the duration (``round(duration /
   interval)`` samples); the first sample is the initial state. Units: the catalogue's
   ``recordables`` (``v`` in mV).
+  For a multicompartment population (one neuron), a signal has one column per recorded
+  location, in ``Recording.locations`` order.
+* ``geometry[population]`` (multicompartment populations) holds what the backend built:
+  ``area_um2`` and ``length_um`` summed over its compartments, and ``compartments``.
 * ``weights[projection]`` holds the final weights of every ``stdp`` projection.
 """
 
@@ -52,10 +56,14 @@ def required_features(model: Model) -> dict[str, str]:
     """Optional features a model needs: feature name -> why (for the error message)."""
     needs: dict[str, str] = {}
     temp = model.simulation.temperature_degC
-    if "HH_squid" in model.cell_types and temp is not None and not np.isclose(
-            temp, HH_REFERENCE_TEMPERATURE_DEGC):
-        needs["temperature"] = (f"HH_squid at {temp:g} degC (rates scaled by q10 = 3 from "
-                                f"{HH_REFERENCE_TEMPERATURE_DEGC} degC)")
+    hh = ["HH_squid"] if "HH_squid" in model.cell_types else []
+    hh += [f"hh (multicompartment population '{pop.name}')"
+           for pop in model.populations.values() if pop.cell.type == "multicompartment"
+           and any("hh" in pop.cell.mechanisms_on(i)
+                   for i in range(len(pop.cell.morphology.sections)))]
+    if hh and temp is not None and not np.isclose(temp, HH_REFERENCE_TEMPERATURE_DEGC):
+        needs["temperature"] = (f"{' and '.join(hh)} at {temp:g} degC (rates scaled by q10 = 3 "
+                                f"from {HH_REFERENCE_TEMPERATURE_DEGC} degC)")
     return needs
 
 
@@ -77,6 +85,8 @@ class RawResults:
     # final weights of every stdp projection: name -> (pre, post, weight) arrays, sorted by
     # post then pre, indices within the populations, weights in the receptor's unit
     weights: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # multicompartment populations: {"area_um2", "length_um", "compartments"} as built
+    geometry: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 class Backend(ABC):
@@ -99,8 +109,9 @@ class Backend(ABC):
         """Reset the simulator's global state and create the model in it."""
 
     @abstractmethod
-    def _simulate(self, model: Model) -> RawResults:
-        """Run the built model for its duration and collect the recordings."""
+    def _simulate(self, model: Model) -> RawResults | None:
+        """Run the built model for its duration and collect the recordings (None: an MPI
+        rank other than 0, whose recordings went to rank 0)."""
 
     # -- the template -----------------------------------------------------------------------
     def check(self, model: Model) -> None:
@@ -132,10 +143,14 @@ class Backend(ABC):
                 raise CapabilityError(_missing(why, self.name, backend_classes(),
                                                lambda c, f=feature: f in c.features))
 
-    def run(self, model: Model) -> neo.Block:
-        """Check, build and simulate ``model``; return its results as a ``neo.Block``."""
+    def run(self, model: Model) -> neo.Block | None:
+        """Check, build and simulate ``model``; return its results as a ``neo.Block``.
+        Under ``mpiexec`` (NEURON only, ``docs/mpi.md``) rank 0 returns the Block of the
+        whole network and the other ranks None."""
+        from mnsim.mpi import check_backend
         from mnsim.results import to_block
 
+        check_backend(self.name)  # several MPI ranks: refuses backends that cannot use them
         self.check(model)
         version = self.version()  # imports the simulator: build time is the model's own
         t0 = time.perf_counter()
@@ -143,6 +158,8 @@ class Backend(ABC):
         t1 = time.perf_counter()
         raw = self._simulate(model)
         t2 = time.perf_counter()
+        if raw is None:  # an MPI rank other than 0: rank 0 holds the results
+            return None
         _check_raw(raw, model, self.name)
         return to_block(raw, model, backend=self.name, backend_version=version,
                         build_time_s=t1 - t0, run_time_s=t2 - t1)
@@ -182,9 +199,10 @@ def _check_raw(raw: RawResults, model: Model, backend: str) -> None:
                 raise bad(f"expected one signal '{name}.{var}', got {len(found)}")
             sig = found[0]
             n = round(model.simulation.duration_ms / rec.interval_ms)
-            if sig.data.shape != (n, len(rec.indices)):
+            columns = len(rec.locations) if rec.locations else len(rec.indices)
+            if sig.data.shape != (n, columns):
                 raise bad(f"signal '{name}.{var}' has shape {sig.data.shape}, expected "
-                          f"{(n, len(rec.indices))}")
+                          f"{(n, columns)}")
             if not np.all(np.isfinite(sig.data)):
                 raise SimulationError(f"{backend}: '{name}.{var}' holds NaN or infinite values: "
                                       f"the integration blew up; try a smaller dt")

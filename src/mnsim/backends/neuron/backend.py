@@ -1,5 +1,7 @@
 """The NEURON backend: one single-compartment section per neuron, fixed time step, one thread
-(``threads`` is ignored: the backend does not use NEURON's threads or MPI).
+(``threads`` is ignored: the backend does not use NEURON's threads). Under ``mpiexec`` with
+several ranks the cells are spread over the ranks and rank 0 returns the results
+(:mod:`~mnsim.backends.neuron.parallel`); in one process nothing of that runs.
 
 ``HH_squid`` cells use NEURON's built-in ``hh`` mechanism and spike when ``v`` crosses 0 mV
 upwards (a ``NetCon`` on ``v``). The other types use mnsim's NMODL point processes
@@ -9,7 +11,10 @@ and clamp ``v``, and receive synaptic input through ``NetCon`` events
 (:mod:`~mnsim.backends.neuron.network`: NEURON has no connection rules, so projections are
 always built from :func:`mnsim.draw.connections`, in ``native`` mode too). Currents are
 ``IClamp`` point processes (:mod:`~mnsim.backends.neuron.currents`), recordings ``NetCon.record``
-and ``Vector.record`` (:mod:`~mnsim.backends.neuron.recording`).
+and ``Vector.record`` (:mod:`~mnsim.backends.neuron.recording`). Multicompartment cells are
+built section by section from their :class:`~mnsim.spec.cable.CableCell`
+(:mod:`~mnsim.backends.neuron.cable`): currents act, and ``v`` is recorded, at locations; spike
+inputs reach their named synapses.
 
 NEURON keeps its sections and point processes alive as long as Python holds them, so every
 object of a built model is held by one :class:`_Net`; building a model clears the previous one,
@@ -19,7 +24,7 @@ whichever backend instance built it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,7 +34,9 @@ from mnsim.backends.base import (
     Capabilities,
     RawResults,
 )
-from mnsim.backends.neuron import recording
+from mnsim.backends.neuron import parallel, recording
+from mnsim.backends.neuron.cable import BuiltCable, build_cable
+from mnsim.backends.neuron.cable import spike_location as cable_spike_location
 from mnsim.backends.neuron.currents import CURRENT_TYPES, build_current, iclamp
 from mnsim.backends.neuron.network import (
     Plasticity,
@@ -50,10 +57,15 @@ from mnsim.catalogue import CELL_TYPES
 from mnsim.errors import SimulationError
 from mnsim.spec.model import Model, Population, Recording, per_neuron
 
-# 2 = Crank-Nicolson for v (second order); 0 would be backward Euler (first order).
-SECONDORDER = 2
+if TYPE_CHECKING:
+    from mnsim.backends.neuron.parallel import Layout
+
+# NEURON's secondorder for each simulation.cable_method: 2 = Crank-Nicolson for v (second
+# order, the default for every model), 0 = backward Euler (first order)
+SECONDORDER = {"crank_nicolson": 2, "backward_euler": 0}
 _INTEGRATION = {0: "backward Euler", 2: "Crank-Nicolson"}
 _SPIKE_INPUTS = frozenset({"poisson", "spike_times"})
+MULTICOMPARTMENT = "multicompartment"
 
 
 @dataclass
@@ -68,6 +80,8 @@ class _Net:
     spikes: dict[str, recording.SpikeRecorder] = field(default_factory=dict)
     signals: list[recording.SignalRecorder] = field(default_factory=list)
     plasticity: Plasticity = field(default_factory=Plasticity)
+    cables: dict[str, BuiltCable] = field(default_factory=dict)  # multicompartment populations
+    layout: Layout | None = None  # MPI ranks: who builds which neuron (None: one process)
 
     def clear(self) -> None:
         """Drop every reference, so NEURON deletes the objects. Containers are emptied in
@@ -81,6 +95,8 @@ class _Net:
         self.sources.clear()
         self.point_processes.clear()
         self.sections.clear()
+        self.cables.clear()
+        self.layout = None
 
 
 _ACTIVE: list[_Net] = []  # the model currently built in this process (at most one)
@@ -91,7 +107,7 @@ class NeuronBackend(Backend):
 
     name = "neuron"
     module = "neuron"
-    capabilities = Capabilities(cell_types=frozenset(CELL_MODELS),
+    capabilities = Capabilities(cell_types=frozenset(CELL_MODELS) | {MULTICOMPARTMENT},
                                 stimulus_types=CURRENT_TYPES | _SPIKE_INPUTS,
                                 features=frozenset({"temperature"}),
                                 synapse_types=frozenset(SYNAPSE_CODES))
@@ -101,9 +117,14 @@ class NeuronBackend(Backend):
         self._net: _Net | None = None
 
     def version(self) -> str:
-        """NEURON's version string."""
+        """NEURON's version string. Under ``mpiexec`` this first touch of NEURON also starts
+        its MPI (before anything else, as NEURON asks, and outside the timed build)."""
         import neuron
 
+        from mnsim.mpi import launched_ranks, neuron_context
+
+        if launched_ranks() > 1:
+            neuron_context()
         return str(neuron.__version__)
 
     # -- build ----------------------------------------------------------------------------------
@@ -121,14 +142,24 @@ class NeuronBackend(Backend):
             _ACTIVE.pop().clear()
         self._net = net = _Net()
         _ACTIVE.append(net)
-        if any(CELL_MODELS[t].point_process for t in model.cell_types):
+        net.layout = lay = parallel.layout(model)
+        if lay is None:
+            self._build_net(h, model, net)
+        else:  # a failure on one rank raises on all of them
+            lay.collective(lambda: self._build_net(h, model, net))
+
+    def _build_net(self, h: Any, model: Model, net: _Net) -> None:
+        """The body of :meth:`_build`: on one process the whole model, on an MPI rank its
+        share (``net.layout``)."""
+        lay = net.layout
+        if _needs_mnsim_mechanisms(model):
             from mnsim.backends.neuron.mechanisms import ensure_loaded
 
             ensure_loaded()
         h.CVode().active(0)
         sim = model.simulation
         h.dt = sim.dt_ms
-        h.secondorder = SECONDORDER
+        h.secondorder = SECONDORDER[sim.cable_method]
         h.celsius = (HH_REFERENCE_TEMPERATURE_DEGC if sim.temperature_degC is None
                      else sim.temperature_degC)
         # hh's rates exactly, not from its 1 mV lookup table (whose linear interpolation
@@ -136,24 +167,51 @@ class NeuronBackend(Backend):
         h.usetable_hh = 0
         _set_end_of_run(h, sim.duration_ms)
         for pop in model.populations.values():
-            self._build_population(h, net, pop)
-        build_projections(h, model, net.sources, net.point_processes, net.objects,
-                          net.plasticity)
+            if pop.cell.type != MULTICOMPARTMENT:
+                self._build_population(h, net, pop, None if lay is None else lay.local(pop.name))
+            elif lay is None or lay.owns(pop.name, 0):
+                _build_cable(h, net, pop)
+        if lay is None:
+            build_projections(h, model, net.sources, net.point_processes, net.objects,
+                              net.plasticity)
+        else:
+            parallel.register_cells(h, lay, net.sources, net.objects)
+            parallel.build_projections(h, model, lay, net.sources, net.point_processes,
+                                       net.objects, net.plasticity)
         for stim in model.stimuli.values():
+            cable = net.cables.get(stim.target)
+            if cable is None and stim.target not in net.sections:
+                continue  # MPI: a multicompartment cell another rank builds
             if stim.type in _SPIKE_INPUTS:
+                local = None if lay is None or cable is not None else (
+                    lay.local(stim.target)[slice(*stim.target_range)])
                 build_spike_input(h, model, stim, net.point_processes, net.objects,
-                                  net.plasticity)
+                                  net.plasticity,
+                                  synapses=None if cable is None else cable.synapses,
+                                  local=local)
+            elif cable is not None:
+                loc = stim.location or cable_spike_location(model.populations[stim.target].cell)
+                build_current(h, model, stim, [cable.segment(loc)], net.objects)
             else:
-                build_current(h, model, stim, net.sections[stim.target], net.objects)
+                lo, hi = stim.target_range
+                build_current(h, model, stim, [None if sec is None else sec(0.5) for sec in
+                                               net.sections[stim.target][lo:hi]], net.objects)
         end_of_run(h, net.plasticity)
         for name, rec in model.record.items():
+            if lay is not None:
+                if name not in net.sections:
+                    continue  # MPI: a multicompartment cell another rank builds
+                rec = lay.local_recording(rec)
             self._build_recording(h, net, model.populations[name], rec, sim.duration_ms,
                                   sim.dt_ms)
 
     @staticmethod
-    def _build_population(h: Any, net: _Net, pop: Population) -> None:
+    def _build_population(h: Any, net: _Net, pop: Population,
+                          local: np.ndarray | None = None) -> None:
         """One section per neuron (NEURON has no array call for that), with ``hh`` or the
-        type's point process, parameters and initial state set from the translation table."""
+        type's point process, parameters and initial state set from the translation table.
+        ``local`` (MPI ranks): which neurons this rank builds; the lists of the others hold
+        None."""
         spec: CellModel = CELL_MODELS[pop.cell.type]
         n, cell = pop.size, pop.cell
         params = [(attr, per_neuron(cell.params[name], n) * scale)
@@ -169,7 +227,7 @@ class NeuronBackend(Backend):
         else:
             cap_nF = per_neuron(spec.fixed_cm_nF or 0.0, n)
         sections, pps = [], []
-        for i in range(n):
+        for i in range(n) if local is None else np.flatnonzero(local).tolist():
             sec = h.Section(name=f"{pop.name}[{i}]")
             sec.nseg = 1
             sec.L = sec.diam = float(np.sqrt(area / np.pi))  # area = pi diam L
@@ -188,12 +246,15 @@ class NeuronBackend(Backend):
                     pp.c_m = spec.fixed_cm_nF
                 pps.append(pp)
             sections.append(sec)
+        if local is not None:
+            sections = parallel.spread(sections, local)
+            pps = parallel.spread(pps, local) if pps else pps
         net.sections[pop.name] = sections
         net.point_processes[pop.name] = pps
         threshold = spike_threshold(pop.cell.type)
         if threshold is not None:
-            net.sources[pop.name] = Sources([sec(0.5)._ref_v for sec in sections], sections,
-                                            threshold)
+            net.sources[pop.name] = Sources([None if sec is None else sec(0.5)._ref_v
+                                             for sec in sections], sections, threshold)
         else:
             net.sources[pop.name] = Sources(pps, emit_delay_ms=spec.emit_delay_steps * h.dt)
             if spec.emit_delay_steps:
@@ -208,14 +269,23 @@ class NeuronBackend(Backend):
         if rec.signals and rec.interval_ms not in net.sample_times:
             net.sample_times[rec.interval_ms] = recording.sample_times(
                 h, rec.interval_ms, duration_ms, dt_ms)
+        cable = net.cables.get(pop.name)
+        if cable is not None:
+            locations = rec.locations or (cable_spike_location(pop.cell),)
+            readings = [cable.reading(loc) for loc in locations]
+            for var in rec.signals:
+                net.signals.append(recording.segment_recorder(
+                    h, pop, rec, var, readings, net.sample_times[rec.interval_ms]))
+            return
         for var in rec.signals:
             net.signals.append(recording.signal_recorder(
                 h, pop, rec, var, net.sections[pop.name], net.point_processes[pop.name],
                 net.sample_times[rec.interval_ms]))
 
     # -- run ------------------------------------------------------------------------------------
-    def _simulate(self, model: Model) -> RawResults:
-        """Initialise, run for the model's duration and collect the recordings.
+    def _simulate(self, model: Model) -> RawResults | None:
+        """Initialise, run for the model's duration and collect the recordings (on MPI
+        ranks: gathered on rank 0; None on the others).
 
         Raises
         ------
@@ -238,21 +308,56 @@ class NeuronBackend(Backend):
         # and an end-of-run event then closes the books (nothing after the duration counts).
         t_stop = sim.duration_ms + sim.dt_ms
         plasticity = net.plasticity
-        if plasticity.end_events:
+        lay = net.layout
+        if lay is not None:  # every rank runs to the same time
+            plasticity.max_delay_ms = lay.any(plasticity.max_delay_ms)
+        if (plasticity.end_events if lay is None else lay.any(len(plasticity.end_events))):
             t_end = sim.duration_ms + plasticity.max_delay_ms + sim.dt_ms
             for nc in plasticity.end_events:
                 nc.event(t_end)
             t_stop = t_end + sim.dt_ms
         pc.psolve(t_stop)
+        order = SECONDORDER[sim.cable_method]
+        exp2syn = any(c.synapses for c in net.cables.values())
+        if lay is not None:
+            part = lay.collective(lambda: parallel.local_results(
+                lay, model, net.spikes, net.signals, lambda: final_weights(plasticity),
+                {name: dict(cable.geometry) for name, cable in net.cables.items()}))
+            return parallel.gather(lay, model, part,
+                                   _integration(sim, order, bool(lay.any(exp2syn))))
         return RawResults(
             spikes={pop: recording.spike_trains(rec, sim.duration_ms, sim.dt_ms)
                     for pop, rec in net.spikes.items()},
             signals=[recording.signal(rec, model) for rec in net.signals],
-            integration=(f"fixed step {sim.dt_ms:g} ms, secondorder={SECONDORDER} "
-                         f"({_INTEGRATION[SECONDORDER]}) for v; hh and HH_cond_exp gates: "
-                         "cnexp; synaptic currents and conductances: exact decay, acting "
-                         "with their exact mean over each step; one thread"),
-            weights=final_weights(plasticity))
+            integration=_integration(sim, order, exp2syn),
+            weights=final_weights(plasticity),
+            geometry={name: dict(cable.geometry) for name, cable in net.cables.items()})
+
+
+def _integration(sim: Any, order: int, exp2syn: bool) -> str:
+    """How the model was integrated, for the Block's annotations."""
+    return (f"fixed step {sim.dt_ms:g} ms, secondorder={order} ({_INTEGRATION[order]}) for "
+            "v; hh and HH_cond_exp gates: cnexp; synaptic currents and conductances: exact "
+            "decay, acting with their exact mean over each step"
+            + ("; Exp2Syn (multicompartment cells): cnexp, its conductance updated after v "
+               "(half a step late)" if exp2syn else "")
+            + "; one thread")
+
+
+def _needs_mnsim_mechanisms(model: Model) -> bool:
+    """Whether the model uses mnsim's NMODL mechanisms: point-process cells, or spike inputs
+    (``mnsim_VecStim``, ``mnsim_Poisson``)."""
+    return (any(CELL_MODELS[t].point_process for t in model.cell_types if t in CELL_MODELS)
+            or any(s.type in _SPIKE_INPUTS for s in model.stimuli.values()))
+
+
+def _build_cable(h: Any, net: _Net, pop: Population) -> None:
+    """A multicompartment population: its cell, and its spike source at the spike location."""
+    cable = build_cable(h, pop)
+    net.cables[pop.name] = cable
+    net.sections[pop.name] = cable.sections
+    net.point_processes[pop.name] = []
+    net.sources[pop.name] = cable.source
 
 
 def _set_end_of_run(h: Any, duration_ms: float) -> None:

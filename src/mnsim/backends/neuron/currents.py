@@ -28,10 +28,11 @@ from mnsim.spec.model import Model, Stimulus, per_neuron
 CURRENT_TYPES = frozenset({"step_current", "sine_current", "noise_current", "ou_current"})
 
 
-def build_current(h: Any, model: Model, stim: Stimulus, sections: list[Any],
+def build_current(h: Any, model: Model, stim: Stimulus, targets: list[Any],
                   keep: list[Any]) -> None:
-    """The ``IClamp`` of each target neuron (``sections`` is the whole population)."""
-    targets = sections[stim.target_range[0]:stim.target_range[1]]
+    """The ``IClamp`` of each target neuron: ``targets`` holds the segment it acts on, one
+    per target neuron (the middle of a point neuron's section; the stimulus's location on a
+    multicompartment cell), or None for a neuron another MPI rank builds."""
     if stim.type == "step_current":
         _step(h, stim, targets, model.simulation.duration_ms, keep)
         return
@@ -49,22 +50,24 @@ def build_current(h: Any, model: Model, stim: Stimulus, sections: list[Any],
     columns, which = np.unique(np.ascontiguousarray(values.T), axis=0, return_inverse=True)
     played = [h.Vector(np.append(col, 0.0)) for col in columns]  # 0 from stop on
     keep.extend(played)
-    for sec, k in zip(targets, np.ravel(which).tolist()):
-        clamp = iclamp(h, sec(0.5), 0.0, 1e9, 0.0)
+    for seg, k in zip(targets, np.ravel(which).tolist()):
+        if seg is None:
+            continue
+        clamp = iclamp(h, seg, 0.0, 1e9, 0.0)
         played[k].play(clamp._ref_amp, times)
         keep.append(clamp)
 
 
 def _step(h: Any, stim: Stimulus, targets: list[Any], duration_ms: float,
           keep: list[Any]) -> None:
-    """One ``IClamp`` per target neuron with a non-zero amplitude (nA)."""
+    """One ``IClamp`` per target segment with a non-zero amplitude (nA)."""
     start = float(stim.values["start"])
     stop = stim.values.get("stop")
     dur = (float(stop) if stop is not None else duration_ms + 1e9) - start
     amps = per_neuron(stim.values["amplitude"], len(targets))
-    for sec, amp in zip(targets, amps.tolist()):
-        if amp != 0.0 and dur > 0.0:
-            keep.append(iclamp(h, sec(0.5), start, dur, amp))
+    for seg, amp in zip(targets, amps.tolist()):
+        if amp != 0.0 and dur > 0.0 and seg is not None:
+            keep.append(iclamp(h, seg, start, dur, amp))
 
 
 def _sine(stim: Stimulus, dt: float) -> tuple[int, np.ndarray]:

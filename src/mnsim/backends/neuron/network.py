@@ -118,33 +118,48 @@ def build_projections(h: Any, model: Model, sources: dict[str, Sources],
 
 def build_spike_input(h: Any, model: Model, stim: Stimulus,
                       point_processes: dict[str, list[Any]], keep: list[Any],
-                      plasticity: Plasticity) -> None:
+                      plasticity: Plasticity, synapses: dict[str, Any] | None = None,
+                      local: np.ndarray | None = None) -> None:
     """One source per target neuron of a ``spike_times`` or ``poisson`` stimulus, each with
-    one NetCon onto its target's receptor."""
+    one NetCon onto its target's receptor. ``synapses``: the point synapses of a
+    multicompartment target by name (its receptors); their NetCons carry the weight (uS) and
+    the delay only, so only ``static`` synapses reach them. ``local`` (MPI ranks): which
+    targets, in the stimulus's order, this rank builds; the trains are drawn whole on every
+    rank, so each target gets the train it gets in one process."""
     where = f"stimulus '{stim.name}'"
     if stim.synapse is None or stim.receptor is None:
         raise SimulationError(f"{where}: a spike input needs a synapse and a receptor")
-    _check_receptor(model, stim.target, stim.receptor, where)
+    if synapses is None:
+        _check_receptor(model, stim.target, stim.receptor, where)
+        targets = point_processes[stim.target]
+    else:
+        targets = _cable_receptor(synapses, stim, where)
     conn = draw.input_connections(model, stim)
+    if local is not None:
+        conn = _subset(conn, local[conn.pre])
     if stim.type == "poisson" and model.connectivity == "native":
-        cells = _poisson_generators(h, model, stim)
+        cells = _poisson_generators(h, model, stim, local)
     else:
         trains = (stim.values["times"] if stim.type == "spike_times"
                   else draw.poisson_trains(model, stim))
         cells = []
-        for train in trains:  # NEURON has no array call for artificial cells
+        for i, train in enumerate(trains):  # NEURON has no array call for artificial cells
+            if local is not None and not local[i]:
+                cells.append(None)  # another rank's target
+                continue
             vs = h.mnsim_VecStim()
             vec = h.Vector(np.asarray(train, dtype=float))
             vs.play(vec)
             cells.append(vs)
             keep.append(vec)
-    keep.extend(cells)
-    ncs = netcons(h, Sources(cells), conn.pre, point_processes[stim.target], conn.post,
-                  conn.weight, conn.delay_ms)
-    _set_synapse(ncs, stim.synapse, stim.receptor, conn.delay_ms)
+    keep.extend(cells if local is None else [c for c in cells if c is not None])
+    ncs = netcons(h, Sources(cells), conn.pre, targets, conn.post, conn.weight, conn.delay_ms)
     keep.extend(ncs)
+    if synapses is not None:
+        return
+    _set_synapse(ncs, stim.synapse, stim.receptor, conn.delay_ms)
     if stim.synapse.type == "stdp":
-        _plastic_targets(plasticity, point_processes[stim.target], conn.post, conn.delay_ms)
+        _plastic_targets(plasticity, targets, conn.post, conn.delay_ms)
 
 
 def end_of_run(h: Any, plasticity: Plasticity) -> None:
@@ -184,6 +199,18 @@ def _check_receptor(model: Model, population: str, receptor: str, where: str) ->
                               f"NEURON")
 
 
+def _cable_receptor(synapses: dict[str, Any], stim: Stimulus, where: str) -> list[Any]:
+    """The point synapse a spike input into a multicompartment cell reaches (one neuron)."""
+    if stim.receptor not in synapses:
+        names = ", ".join(sorted(synapses)) or "none"
+        raise CapabilityError(f"{where}: the cell of '{stim.target}' has no synapse "
+                              f"'{stim.receptor}' (its synapses: {names})")
+    if stim.synapse.type != "static":
+        raise CapabilityError(f"{where}: {stim.synapse.type} synapses onto a multicompartment "
+                              f"cell are not supported on NEURON (static only)")
+    return [synapses[stim.receptor]]
+
+
 def _set_synapse(ncs: list[Any], syn: Synapse, receptor: str, delays: np.ndarray) -> None:
     """Slots other than weight and delay: the receptor code, the synapse type and its fields."""
     fixed = [(RECEPTOR_SLOT, RECEPTOR_CODES[receptor])] if RECEPTOR_CODES[receptor] else []
@@ -213,14 +240,26 @@ def _plastic_targets(plasticity: Plasticity, targets: list[Any], post: np.ndarra
         plasticity.max_delay_ms = max(plasticity.max_delay_ms, float(delays.max()))
 
 
-def _poisson_generators(h: Any, model: Model, stim: Stimulus) -> list[Any]:
-    """One ``mnsim_Poisson`` per target, each on its own Random123 stream."""
+def _subset(conn: draw.Connections, keep: np.ndarray) -> draw.Connections:
+    """The connections where ``keep`` is true (an MPI rank's share)."""
+    return draw.Connections(conn.pre[keep], conn.post[keep], conn.weight[keep],
+                            conn.delay_ms[keep])
+
+
+def _poisson_generators(h: Any, model: Model, stim: Stimulus,
+                        local: np.ndarray | None = None) -> list[Any]:
+    """One ``mnsim_Poisson`` per target, each on its own Random123 stream (ids: seed,
+    stimulus, the target's position in the stimulus, whichever rank builds it); None for the
+    targets ``local`` leaves to other ranks."""
     rates = np.broadcast_to(np.asarray(stim.values["rate"], float), (stim.size,)).tolist()
     start, stop = float(stim.values["start"]), float(stim.values["stop"])
     seed = int(model.simulation.seed) % 2**32
     key = zlib.crc32(f"poisson:{stim.name}".encode())
     cells = []
     for i, rate in enumerate(rates):
+        if local is not None and not local[i]:
+            cells.append(None)
+            continue
         ps = h.mnsim_Poisson()
         ps.rate, ps.start, ps.stop = rate, start, stop
         ps.ranvar.set_ids(seed, key, i)

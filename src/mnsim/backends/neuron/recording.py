@@ -38,6 +38,8 @@ class SignalRecorder:
     scale: float
     indices: tuple[int, ...]
     vectors: list[Any]
+    # multicompartment cells: columns = mix @ vectors (a location read from several segments)
+    mix: np.ndarray | None = None
 
 
 def spike_recorder(h: Any, sources: Any, rec: Recording) -> SpikeRecorder:
@@ -79,6 +81,28 @@ def signal_recorder(h: Any, pop: Population, rec: Recording, var: str, sections:
     return SignalRecorder(pop.name, var, scale, rec.indices, vectors)
 
 
+def segment_recorder(h: Any, pop: Population, rec: Recording, var: str,
+                     readings: list[list[tuple[Any, float]]], times: Any) -> SignalRecorder:
+    """``Vector.record`` of ``var`` at a multicompartment cell's recorded locations, one
+    column each: a location's value is a weighted sum of segment values (``readings``: its
+    (segment, weight) pairs), each segment recorded once, at ``times``."""
+    if var != "v":
+        raise SimulationError(f"population '{pop.name}': a multicompartment cell records 'v' "
+                              f"only on NEURON, not '{var}'")
+    vectors, column = [], {}
+    mix = np.zeros((len(readings), sum(len(r) for r in readings)))
+    for k, reading in enumerate(readings):
+        for seg, weight in reading:
+            key = (seg.sec.name(), seg.x)
+            if key not in column:
+                column[key] = len(vectors)
+                vec = h.Vector()
+                vec.record(seg._ref_v, times)
+                vectors.append(vec)
+            mix[k, column[key]] += weight
+    return SignalRecorder(pop.name, var, 1.0, rec.indices, vectors, mix[:, :len(vectors)])
+
+
 def sample_times(h: Any, interval_ms: float, duration_ms: float, dt_ms: float) -> Any:
     """The ``Vector`` of recording times k * interval (k < round(duration / interval)).
 
@@ -95,11 +119,18 @@ def spike_trains(rec: SpikeRecorder, duration_ms: float, dt_ms: float) -> list[n
     duration) per recorded neuron."""
     times = np.array(rec.times.as_numpy(), dtype=float)
     ids = np.array(rec.ids.as_numpy(), dtype=float).astype(np.int64)
+    return split_trains(times, ids, rec.n, duration_ms, dt_ms)
+
+
+def split_trains(times: np.ndarray, ids: np.ndarray, n: int, duration_ms: float,
+                 dt_ms: float) -> list[np.ndarray]:
+    """:func:`spike_trains` from the recorded arrays: ``times`` (ms, as NEURON stamped them)
+    and ``ids`` (the neuron's position among the ``n`` recorded), in time order per neuron."""
     times = np.round(np.round(times / dt_ms) * dt_ms, 9)  # NEURON accumulates t
     keep = times <= duration_ms + 1e-9
     times, ids = times[keep], ids[keep]
     order = np.argsort(ids, kind="stable")  # NetCon.record appends in time order
-    counts = np.bincount(ids, minlength=rec.n)
+    counts = np.bincount(ids, minlength=n)
     return np.split(times[order], np.cumsum(counts)[:-1])
 
 
@@ -113,6 +144,8 @@ def signal(rec: SignalRecorder, model: Model) -> RawSignal:
                               f"'{rec.population}.{rec.variable}', expected {n}")
     data = (np.column_stack([col[:n] for col in columns]) / rec.scale if columns
             else np.empty((n, 0)))
+    if rec.mix is not None:
+        data = data @ rec.mix.T
     unit = CELL_TYPES[model.populations[rec.population].cell.type].recordables[rec.variable]
     return RawSignal(population=rec.population, variable=rec.variable, unit=unit,
                      interval_ms=interval, data=data, indices=tuple(rec.indices))

@@ -1,0 +1,133 @@
+"""Benchmark: a Brunel (2000) network on NEURON in 1 and 2 MPI ranks (issue 6, section 4).
+
+    .venv/bin/python scripts/bench_mpi.py                  # brunel2000:small, 3 repeats
+    .venv/bin/python scripts/bench_mpi.py --ranks 1,2 --repeats 1 --duration "100 ms"
+    .venv/bin/python scripts/bench_mpi.py --model brunel2000 --duration "100 ms" --repeats 1
+
+(``scripts/bench_sweep.py`` is the Dask side of the same section: a parameter sweep on local
+workers.) Each measurement is what a user types,
+``mpiexec -n N python -m mnsim.cli run MODEL --backend neuron -o OUT.pkl``, in a fresh job;
+rank counts alternate between repetitions (1, 2, 2, 1, ...). Reported per rank count (median
+of the repetitions, min-max in brackets):
+
+* **build** and **run**: the Block's ``build_time_s`` and ``run_time_s``, measured on rank 0.
+  Build is the cells, the draw of every connection (each rank draws them all, then builds the
+  ones onto its own cells) and the inputs; it ends when every rank has built its share. Run is
+  NEURON's ``psolve`` plus gathering the recordings on rank 0.
+* **wall**: the whole ``mpiexec`` command: starting Python and MPI, loading the model, build,
+  run, Neo and writing the Block.
+* **spikes**: in the Block (all neurons), and whether every spike train is identical to the
+  first rank count's (exit code 1 if not).
+
+``brunel2000:small`` (2,500 ``IF_curr_delta`` neurons, in-degrees 1,000 and 250: 3.1 million
+NetCons, a 20 kHz Poisson train into each neuron from its own Random123 stream, 500 ms) is the
+default: the full model has 15.6 million NetCons and runs about 5 times longer per simulated
+second (see docs/benchmarks.md for what a 100 ms run of it costs). Open MPI needs
+``--oversubscribe`` (added when ``mpiexec --version`` says Open MPI) and, as root,
+``OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1`` (set here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def mpiexec_command(ranks: int) -> list[str]:
+    exe = shutil.which("mpiexec")
+    if exe is None:
+        sys.exit("bench_mpi: mpiexec not found: apt-get install openmpi-bin")
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    open_mpi = "Open MPI" in version.stdout or "OpenRTE" in version.stdout
+    return [exe, "-n", str(ranks)] + (["--oversubscribe"] if open_mpi else [])
+
+
+def one_run(ranks: int, model: str, duration: str | None, out: Path) -> dict:
+    """One ``mpiexec -n ranks mnsim run``: times, spike trains."""
+    import mnsim
+
+    cmd = [*mpiexec_command(ranks), sys.executable, "-m", "mnsim.cli", "run", model,
+           "--backend", "neuron", "-o", str(out), "--set", "expect=[]"]
+    if duration:
+        cmd += ["--set", f"simulation.duration={duration}"]
+    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+           "PYNEST_QUIET": "1"}
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"bench_mpi: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
+    block = mnsim.load_results(out)
+    trains = [np.asarray(st.magnitude) for st in block.segments[0].spiketrains]
+    return {"ranks": ranks, "build_s": float(block.annotations["build_time_s"]),
+            "run_s": float(block.annotations["run_time_s"]), "wall_s": wall,
+            "spikes": int(sum(t.size for t in trains)), "trains": trains}
+
+
+def _cell(values: list[float]) -> str:
+    med = statistics.median(values)
+    return f"{med:.2f}" + (f" ({min(values):.2f}-{max(values):.2f})" if len(values) > 1 else "")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="brunel2000:small")
+    parser.add_argument("--duration", help="override simulation.duration, e.g. '100 ms'")
+    parser.add_argument("--ranks", default="1,2", help="comma-separated rank counts")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", help="write the timings here")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.ranks.split(",")]
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{args.model}{' for ' + args.duration if args.duration else ''} on NEURON; "
+          f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), load "
+          f"{load}; {args.repeats} repetitions", flush=True)
+    results: dict[int, list[dict]] = {n: [] for n in counts}
+    reference = None
+    identical = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(args.repeats):
+            for n in counts if rep % 2 == 0 else counts[::-1]:
+                r = one_run(n, args.model, args.duration, Path(tmp) / f"{n}.pkl")
+                if reference is None:
+                    reference = r["trains"]
+                same = (len(r["trains"]) == len(reference)
+                        and all(np.array_equal(a, b) for a, b in zip(r["trains"], reference)))
+                identical &= same
+                r["identical"] = same
+                del r["trains"]
+                results[n].append(r)
+                print(f"  {n} rank(s): build {r['build_s']:.2f} s, run {r['run_s']:.2f} s, "
+                      f"wall {r['wall_s']:.2f} s, {r['spikes']} spikes"
+                      f"{'' if same else ' (DIFFERENT spike trains)'}", flush=True)
+    base = statistics.median(r["wall_s"] for r in results[counts[0]])
+    base_run = statistics.median(r["run_s"] for r in results[counts[0]])
+    print("\nMedians in s (min-max); speed-up against the first rank count.\n")
+    print("| ranks | build | run | wall | run speed-up | wall speed-up | spikes | identical |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n, rs in results.items():
+        run = statistics.median(r["run_s"] for r in rs)
+        wall = statistics.median(r["wall_s"] for r in rs)
+        print(f"| {n} | {_cell([r['build_s'] for r in rs])} | {_cell([r['run_s'] for r in rs])} "
+              f"| {_cell([r['wall_s'] for r in rs])} | {base_run / run:.2f} | {base / wall:.2f} "
+              f"| {rs[0]['spikes']} | {'yes' if all(r['identical'] for r in rs) else 'NO'} |")
+    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"model": args.model, "duration": args.duration,
+                                               "results": results}, indent=1))
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
