@@ -7,10 +7,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 SIMULATORS = {"neuron": "neuron", "brian2": "brian2", "nest": "nest"}
+# ../shared/morphologies: real reconstructions, read in place (CI lays shared/ beside the clone)
+SHARED_MORPHOLOGIES = Path(__file__).resolve().parents[1].parent / "shared" / "morphologies"
 
 os.environ.setdefault("PYNEST_QUIET", "1")
 
@@ -35,3 +38,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.fail("mpiexec not found, but CI must run the MPI tests (.ci/run installs "
                         "openmpi-bin)")
         pytest.skip("mpiexec not found: apt-get install openmpi-bin")
+
+
+def require_shared_morphologies() -> Path:
+    """The shared morphologies: a test without them skips, but fails in CI, which must test
+    them (as for a missing simulator)."""
+    if not SHARED_MORPHOLOGIES.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SHARED_MORPHOLOGIES} is not there, but CI must test the shared "
+                        f"morphologies")
+        pytest.skip(f"{SHARED_MORPHOLOGIES} is not there")
+    return SHARED_MORPHOLOGIES
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    return require_shared_morphologies()

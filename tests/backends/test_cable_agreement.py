@@ -13,7 +13,6 @@ most 1 %. docs/backends.md gives the figures."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -21,6 +20,8 @@ import numpy as np
 import pytest
 
 import mnsim
+from conftest import SHARED_MORPHOLOGIES as SHARED
+from conftest import require_shared_morphologies
 from mnsim.analysis import Step, measure
 from mnsim.errors import MorphologyError
 from mnsim.morphology.load import SHIPPED_DIR, SUFFIXES
@@ -29,7 +30,6 @@ from mnsim.results import geometry
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
 from passive_tree import input_resistance_MOhm  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "morphologies"
 # the shared files mnsim refuses with a MorphologyError (tests/unit/test_morphology.py checks
 # the message); any other file that fails to load fails its test below
 REFUSED = {"dCH-cobalt.CNG.swc": "the soma branches"}
@@ -49,19 +49,10 @@ def morphology_files() -> list:
     return [pytest.param(p, id=p.name) for p in files]
 
 
-def missing_shared() -> None:
-    """Skip, or fail in CI (the environment variable CI set): the shared morphologies are
-    part of what CI must check."""
-    message = f"{SHARED} is not there"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}, but CI must test every shared morphology")
-    pytest.skip(message)
-
-
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_the_refused_shared_files_are_refused(name):
     if not SHARED.is_dir():
-        missing_shared()
+        require_shared_morphologies()
     with pytest.raises(MorphologyError, match=REFUSED[name]):
         mnsim.load_morphology(SHARED / name)
 
@@ -98,7 +89,7 @@ def model_for(path: Path) -> dict:
 @pytest.mark.parametrize("path", morphology_files())
 def test_neuron_and_brian2_build_and_simulate_the_same_cell(path):
     if path is None:
-        missing_shared()
+        require_shared_morphologies()
     model = mnsim.load(model_for(path))
     cell = model.populations["cell"].cell
     morph = cell.morphology

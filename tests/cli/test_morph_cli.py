@@ -1,26 +1,12 @@
 """mnsim morph info|plot FILE: the numbers a user reads, the figure, and one-line errors."""
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "morphologies"
-
-
-@pytest.fixture
-def shared_dir() -> Path:
-    """The shared morphologies: skip without them, but fail in CI (CI set), which must test
-    them (as tests/conftest.py does for missing simulators)."""
-    if not SHARED.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SHARED} is not there, but CI must test the shared morphologies")
-        pytest.skip(f"{SHARED} is not there")
-    return SHARED
-
+from conftest import SHARED_MORPHOLOGIES as SHARED
 
 needs_shared = pytest.mark.usefixtures("shared_dir")
 

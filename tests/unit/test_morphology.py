@@ -4,7 +4,6 @@ MorphIO, on malformed files, and the info table and figures built from the resul
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -14,24 +13,13 @@ import numpy as np
 import pytest
 
 import mnsim
+from conftest import SHARED_MORPHOLOGIES as SHARED
 from mnsim.errors import MnsimError, MorphologyError
 from mnsim.morphology import SECTION_TYPES, Morphology, load_morphology
 from mnsim.morphology.info import format_info, summary
 from mnsim.morphology.plot import plot_morphology
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "morphologies"
 SHIPPED = Path(mnsim.__file__).resolve().parent / "morphologies" / "mp_ma_40984_gc2.CNG.swc"
-
-
-@pytest.fixture
-def shared_dir() -> Path:
-    """The shared morphologies: skip without them, but fail in CI (CI set), which must test
-    them (as tests/conftest.py does for missing simulators)."""
-    if not SHARED.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SHARED} is not there, but CI must test the shared morphologies")
-        pytest.skip(f"{SHARED} is not there")
-    return SHARED
 
 
 needs_shared = pytest.mark.usefixtures("shared_dir")
