@@ -20,12 +20,11 @@ CASES = {  # model -> (reference files at the first and second recorded location
 
 
 def reference(name: str) -> np.ndarray:
-    spec = importlib.util.find_spec("brian2")
-    if spec is None or spec.origin is None:
-        pytest.skip("brian2 is not installed: the Rallpack reference traces ship with it")
+    spec = importlib.util.find_spec("brian2")  # requires_brian2: the traces ship with it
     return np.loadtxt(Path(spec.origin).parent / "tests" / "rallpack_data" / name)
 
 
+@pytest.mark.requires_brian2  # the reference traces ship with brian2, whatever the backend
 @pytest.mark.parametrize("backend", [pytest.param("neuron", marks=pytest.mark.requires_neuron),
                                      pytest.param("brian2", marks=pytest.mark.requires_brian2)])
 @pytest.mark.parametrize("model", list(CASES))
