@@ -5,8 +5,11 @@ same for ``mpiexec`` (which ``.ci/run`` installs)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +57,47 @@ def require_shared_morphologies() -> Path:
 @pytest.fixture
 def shared_dir() -> Path:
     return require_shared_morphologies()
+
+
+# --- the test channels of tests/channels (here: a conftest.py there would shadow this one for
+# the `from conftest import ...` of other test modules) ---------------------------------------
+CHANNEL_DATA = Path(__file__).parent / "channels" / "data"
+
+
+@pytest.fixture(scope="session")
+def neuron_library(tmp_path_factory) -> tuple[Path, str]:
+    """(libnrnmech.so of the generated NMODL of every test channel in tests/channels/data,
+    compiled by ONE nrnivmodl call per session, nrnivmodl's output)."""
+    from mnsim.backends.neuron.mechanisms import find_nrnivmodl
+    from mnsim.channels import read_channel, to_nmodl
+
+    build = tmp_path_factory.mktemp("nrnmech")
+    for path in sorted(CHANNEL_DATA.glob("*.yaml")):
+        mech = read_channel(path)
+        (build / f"{mech.name}.mod").write_text(to_nmodl(mech))
+    done = subprocess.run([find_nrnivmodl(), "."], cwd=build, capture_output=True, text=True)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    library = next(build.glob("*/libnrnmech.so"), None) or next(build.glob("*/.libs/libnrnmech.so"))
+    return library, output
+
+
+_RUNS: dict[str, dict] = {}
+
+
+@pytest.fixture(scope="session")
+def neuron_run(neuron_library):
+    """``neuron_run(scenario)`` -> the JSON result of tests/channels/run_neuron.py run in a
+    subprocess with those channels (each scenario once per session)."""
+
+    def run(scenario: str) -> dict:
+        if scenario not in _RUNS:
+            done = subprocess.run(
+                [sys.executable, str(CHANNEL_DATA.parent / "run_neuron.py"), str(neuron_library[0]),
+                 scenario],
+                capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+            assert done.returncode == 0, done.stdout + done.stderr
+            _RUNS[scenario] = json.loads(done.stdout.strip().splitlines()[-1])
+        return _RUNS[scenario]
+
+    return run
