@@ -8,7 +8,9 @@ way out. The readers (and MorphIO, libNeuroML) are imported only when a file is 
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib.util
+import re
+from pathlib import Path, PurePosixPath
 
 from mnsim.errors import MorphologyError
 from mnsim.morphology.model import Morphology
@@ -50,6 +52,68 @@ def resolve(path: str | Path, base: str | Path | None = None) -> Path:
     raise MorphologyError(f"morphology file not found in {where} nor among mnsim's own "
                           f"({names}); way out: check the path (relative to {where}), or give "
                           f"an absolute one", file=str(path))
+
+
+_PACKAGE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def package_file(package: str, path: str) -> Path:
+    """The file at ``path`` (``/``-separated, relative) inside the installed Python package
+    ``package`` (a top-level import name such as ``bluepyopt``).
+
+    The package is located with :func:`importlib.util.find_spec`, which does not import it:
+    naming a package in a model file runs none of its code.
+
+    Raises
+    ------
+    MorphologyError
+        ``package`` is not a top-level import name, is not installed (way out: ``pip install``
+        it), is a module rather than a package, or holds no file at ``path`` (or ``path`` is
+        absolute or leaves the package): names the package, the path and what to do.
+    """
+    label = f"{package}:{path}"
+    if not _PACKAGE.match(package):
+        raise MorphologyError(f"'{package}' is not the import name of a top-level Python "
+                              f"package (letters, digits, _); way out: name the package (e.g. "
+                              f"bluepyopt) and give the file's place inside it as 'path'",
+                              file=label)
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    if not parts or PurePosixPath(path).is_absolute() or ".." in parts:
+        raise MorphologyError(f"the path inside package '{package}' must be relative and stay "
+                              f"inside it, got '{path}'; way out: give it as in the package, "
+                              f"e.g. tests/data/cell.asc", file=label)
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        raise MorphologyError(f"the morphology comes with the Python package '{package}', which "
+                              f"is not installed; way out: pip install {package} (or give the "
+                              f"file itself as the morphology)", file=label)
+    roots = list(spec.submodule_search_locations or [])
+    if not roots:
+        raise MorphologyError(f"'{package}' is a module ({spec.origin}), not a package with "
+                              f"files inside it; way out: name the package that holds "
+                              f"'{path}'", file=label)
+    for root in roots:
+        place = Path(root).joinpath(*parts)
+        if place.is_file():
+            return place
+    version = _version(package)
+    raise MorphologyError(f"the installed package '{package}'{version} has no file '{path}' "
+                          f"(looked in {', '.join(roots)}); way out: check the path inside the "
+                          f"package, or pip install a version of {package} that ships it",
+                          file=label)
+
+
+def _version(package: str) -> str:
+    """`` (version X)`` of the distribution of that name, or an empty string."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f" (version {version(package)})"
+    except PackageNotFoundError:
+        return ""
 
 
 def shipped() -> list[str]:

@@ -6,15 +6,18 @@ raises a :class:`~mnsim.errors.SpecError` that names the file, line and field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path as FilePath
 from typing import Any
 
 import numpy as np
 
 from mnsim.catalogue import CELL_TYPES, CellType
+from mnsim.catalogue.mechanisms import DuplicateMechanism, Resolved, mechanisms_for
+from mnsim.errors import SpecError
 from mnsim.spec import network
 from mnsim.spec.cable import CableCell, Location
-from mnsim.spec.cable_build import cable_cell
+from mnsim.spec.cable_build import PYTHON_ORIGINS, cable_cell
 from mnsim.spec.context import Context, Path, closest
 from mnsim.spec.expectations import expectation
 from mnsim.spec.locations import location
@@ -33,7 +36,8 @@ from mnsim.units import to_unit
 
 MAX_SEED = 2**32 - 2  # every simulator takes it (NEST: rng_seed = seed + 1 < 2**32 - 1)
 TOP_FIELDS = ("name", "title", "reference", "description", "simulation", "populations",
-              "projections", "stimuli", "record", "expect", "compare", "variants")
+              "projections", "stimuli", "record", "expect", "compare", "variants", "channels",
+              "mechanisms")
 CONNECTIVITY_MODES = ("shared", "native")
 CABLE_METHODS = ("crank_nicolson", "backward_euler")
 SPIKES_ONLY_ABOVE = 1000  # populations larger than this record spikes only unless told
@@ -48,10 +52,11 @@ def build_model(raw: Any, ctx: Context) -> Model:
         if key in raw:
             ctx.string(raw[key], (key,))
     sim = _simulation(raw["simulation"], ctx)
+    available, files = _mechanisms(raw, ctx)
     pops_raw = ctx.mapping(raw["populations"], ("populations",), "populations")
     if not pops_raw:
         ctx.fail(("populations",), "a model needs at least one population")
-    pops = {p: _population(p, v, sim, ctx) for p, v in pops_raw.items()}
+    pops = {p: _population(p, v, sim, ctx, available) for p, v in pops_raw.items()}
     projections = {p: network.projection(p, v, pops, sim, ctx) for p, v in
                    ctx.mapping(raw.get("projections", {}), ("projections",),
                                "projections").items()}
@@ -74,7 +79,7 @@ def build_model(raw: Any, ctx: Context) -> Model:
                   expect=expect, tolerances=_tolerances(compare.get("tolerances", {}), ctx),
                   raw=raw, title=raw.get("title", ""), reference=raw.get("reference", ""),
                   origin=ctx.file, projections=projections, connectivity=connectivity,
-                  morphology_sha256=_morphology_hashes(pops, raw))
+                  morphology_sha256=_morphology_hashes(pops, raw), file_sha256=files)
     check_memory(model, ctx)
     return model
 
@@ -83,6 +88,70 @@ def _morphology_hashes(pops: Mapping[str, Population], raw: Mapping[str, Any]) -
     """Geometry hashes of the morphology files cells are built from (see Model.sha256)."""
     return {name: pop.cell.morphology.sha256 for name, pop in pops.items()
             if isinstance(pop.cell, CableCell) and "morphology" in raw["populations"][name]["cell"]}
+
+
+def _mechanisms(raw: MutableMapping[str, Any],
+                ctx: Context) -> tuple[dict[str, Resolved] | None, dict[tuple[Any, ...], str]]:
+    """The model's ``channels:`` (name -> ``{file: PATH}`` or an inline description) and
+    ``mechanisms:`` (``.mod`` files), files relative to the model file; with the built-ins and
+    the library they are what regions may use (None: the model has neither, so cells need
+    only the built-ins and the library, looked up lazily). Also returns, per file field
+    (path), the sha256 of the file: a model hashes by what its files say, and its ``raw``
+    holds their absolute paths (a saved copy loads from anywhere)."""
+    from mnsim.channels.mod_file import read_mod
+    from mnsim.channels.read import read_channel
+
+    base = FilePath.cwd() if ctx.file in PYTHON_ORIGINS else FilePath(ctx.file).parent
+    files: dict[tuple[Any, ...], str] = {}
+    channels = {}
+    given = ctx.mapping(raw.get("channels", {}), ("channels",), "channels (name: {file: "
+                        "PATH} or the description itself)")
+    for name, body in given.items():
+        where = ("channels", name)
+        body = ctx.mapping(body, where, "a channel: {file: PATH} or its description")
+        if "file" in body:
+            ctx.keys(body, where, ("file",))
+            file = _file(body, "file", base, where + ("file",), ctx)
+            channels[str(name)] = _located(lambda f=file, n=name: read_channel(f, name=str(n)),
+                                           where + ("file",), ctx)
+            files[where + ("file",)] = channels[str(name)].sha256
+        else:
+            channels[str(name)] = read_channel(body, name=str(name), file=ctx.file,
+                                               line_of=ctx.lines, prefix=where)
+    mods = []
+    for i, _ in enumerate(ctx.sequence(raw.get("mechanisms", []), ("mechanisms",))):
+        file = _file(raw["mechanisms"], i, base, ("mechanisms", i), ctx)
+        mods.append(_located(lambda f=file: read_mod(f), ("mechanisms", i), ctx))
+        files[("mechanisms", i)] = mods[-1].sha256
+    if not channels and not mods:
+        return None, files
+    try:
+        return mechanisms_for(channels, mods), files
+    except DuplicateMechanism as exc:
+        where = (("channels", list(given)[exc.index]) if exc.index < len(channels)
+                 else ("mechanisms", exc.index - len(channels)))
+        ctx.fail(where, exc.message)
+
+
+def _file(holder: Any, key: Any, base: FilePath, where: Path, ctx: Context) -> FilePath:
+    """The file ``holder[key]`` names (relative to ``base``), made absolute in ``holder``."""
+    text = ctx.string(holder[key], where)
+    file = (base / text).resolve()
+    if not file.is_file():
+        ctx.fail(where, f"no such file: {file} (a path relative to the model file's "
+                        f"directory, {base})")
+    holder[key] = str(file)
+    return file
+
+
+def _located(read: Any, where: Path, ctx: Context) -> Any:
+    """``read()``; an error of a file that cannot be read at all is given at ``where``."""
+    try:
+        return read()
+    except SpecError as exc:
+        if exc.line is None and exc.field is None:
+            ctx.fail(where, f"{exc.file}: {exc.message}")
+        raise
 
 
 def _simulation(raw: Any, ctx: Context) -> Simulation:
@@ -111,16 +180,18 @@ def _simulation(raw: Any, ctx: Context) -> Simulation:
                       cable_method=method)
 
 
-def _population(name: str, raw: Any, sim: Simulation, ctx: Context) -> Population:
+def _population(name: str, raw: Any, sim: Simulation, ctx: Context,
+                available: Mapping[str, Resolved] | None) -> Population:
     path: Path = ("populations", name)
     raw = ctx.mapping(raw, path, "population fields")
     ctx.keys(raw, path, ("size", "cell"), required=("size", "cell"))
     size = ctx.positive_int(raw["size"], path + ("size",), "a population size")
     return Population(name=name, size=size,
-                      cell=_cell(raw["cell"], size, sim, path + ("cell",), ctx))
+                      cell=_cell(raw["cell"], size, sim, path + ("cell",), ctx, available))
 
 
-def _cell(raw: Any, size: int, sim: Simulation, path: Path, ctx: Context) -> Cell | CableCell:
+def _cell(raw: Any, size: int, sim: Simulation, path: Path, ctx: Context,
+          available: Mapping[str, Resolved] | None) -> Cell | CableCell:
     raw = ctx.mapping(raw, path, "cell fields")
     if "type" not in raw:
         ctx.fail(path, "missing required field 'type'")
@@ -130,7 +201,7 @@ def _cell(raw: Any, size: int, sim: Simulation, path: Path, ctx: Context) -> Cel
                                    f"{closest(str(type_name), CELL_TYPES)}; known types: "
                                    f"{', '.join(CELL_TYPES)}")
     if type_name == "multicompartment":
-        return _cable(raw, size, path, ctx)
+        return _cable(raw, size, path, ctx, available)
     ctx.keys(raw, path, ("type", "params", "initial", "area"), required=("type",))
     ctype = CELL_TYPES[type_name]
     area = None
@@ -150,12 +221,14 @@ def _cell(raw: Any, size: int, sim: Simulation, path: Path, ctx: Context) -> Cel
     return Cell(type=type_name, params=params, initial=initial, area_um2=area)
 
 
-def _cable(raw: Any, size: int, path: Path, ctx: Context) -> CableCell:
+def _cable(raw: Any, size: int, path: Path, ctx: Context,
+           available: Mapping[str, Resolved] | None) -> CableCell:
     if size != 1:
         ctx.fail(path[:-1] + ("size",), f"a multicompartment population has one neuron in this "
                                         f"version (size: 1), got size {size}; make one "
                                         f"population per cell")
-    return cable_cell(raw, path, ctx)  # a morphology file's name becomes its resolved path
+    # a morphology file's name becomes its resolved path
+    return cable_cell(raw, path, ctx, available)
 
 
 def _values(ctype: CellType, declared: tuple, raw: Any, size: int, path: Path,

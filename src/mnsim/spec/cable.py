@@ -5,6 +5,14 @@ so NEURON and Brian2 get the same numbers; a backend only asks for them at its o
 Regions are applied in the order written; a later region overrides an earlier one where they
 overlap (as successive NEURON statements would). ``Ra`` is per section (NEURON's rule), so a
 region that sets ``Ra`` covers whole sections.
+
+The mechanisms a cell uses come with where they are defined
+(:class:`~mnsim.catalogue.mechanisms.Resolved`: a built-in, a library channel, one of the
+model's channels or ``.mod`` files). The reversal potentials of the ions (``na``, ``k``,
+``ca``) are per point like any parameter (NEURON's defaults where no region sets them);
+``hh``'s ``ena`` and ``ek`` are the same values. Where a calcium dynamics mechanism is present,
+``eca`` follows Nernst from ``cai`` (computed by the backend, as NEURON does) and no region may
+set it.
 """
 
 from __future__ import annotations
@@ -17,13 +25,21 @@ from functools import cached_property
 import numpy as np
 
 from mnsim.catalogue.cells import Receptor
-from mnsim.catalogue.mechanisms import MECHANISMS, POINT_SYNAPSE_TYPES
+from mnsim.catalogue.mechanisms import (
+    IONS,
+    POINT_SYNAPSE_TYPES,
+    Resolved,
+    builtin_mechanisms,
+)
 from mnsim.morphology.model import Morphology, Section
 from mnsim.units import to_unit
 
 DEFAULT_CM_UF_CM2 = 1.0
 DEFAULT_RA_OHM_CM = 35.4  # NEURON's default
 X_TOL = 1e-9  # arc fractions closer than this are one point (a boundary, an end)
+# NEURON's default reversal potentials (ena, ek, eca), mV
+DEFAULT_REVERSAL_MV = {"na": 50.0, "k": -77.0, "ca": 132.4579}
+HH_REVERSALS = {"ena": "na", "ek": "k"}  # hh's parameters that are the ions' reversals
 
 
 def segment_index(x: float, nseg: int) -> int:
@@ -69,7 +85,8 @@ class Gradient:
 class Region:
     """Where a set of membrane properties applies: whole ``sections`` (indices), narrowed to
     path distances in [``distance_um[0]``, ``distance_um[1]``] when given. ``mechanisms`` maps
-    a mechanism to the parameters this region sets (others keep their defaults)."""
+    a mechanism to the parameters this region sets (others keep their defaults);
+    ``reversal`` an ion (``na``, ``k``, ``ca``) to its reversal potential (mV)."""
 
     name: str
     sections: frozenset[int]
@@ -77,6 +94,7 @@ class Region:
     cm: Gradient | None = None  # uF/cm2
     Ra_ohm_cm: float | None = None
     mechanisms: Mapping[str, Mapping[str, Gradient]] = field(default_factory=dict)
+    reversal: Mapping[str, Gradient] = field(default_factory=dict)
 
     def covers(self, morph: Morphology, i: int, x: np.ndarray) -> np.ndarray:
         """Which of the points ``x`` on section ``i`` this region covers."""
@@ -128,15 +146,25 @@ class PointSynapse:
 class SegmentValues:
     """Membrane properties at some points of one section: ``cm`` (uF/cm2) and, for each
     mechanism present anywhere on the section, each parameter (its catalogue unit), one value
-    per point. A mechanism's conductances are 0 at points no region gives it."""
+    per point. A mechanism's conductances are 0 at points no region gives it.
+
+    ``present`` says, per mechanism, at which points a region gives it; ``reversal`` holds the
+    reversal potential (mV) of each ion (``na``, ``k``, ``ca``) at every point, NEURON's
+    default where no region sets it (``hh``'s ``ena``, ``ek`` are the same arrays);
+    ``nernst_ca`` marks the points where a calcium dynamics mechanism is present, where
+    ``eca`` follows Nernst from ``cai`` instead (its ``reversal["ca"]`` is then unused)."""
 
     cm: np.ndarray
     mechanisms: dict[str, dict[str, np.ndarray]]
+    present: dict[str, np.ndarray] = field(default_factory=dict)
+    reversal: dict[str, np.ndarray] = field(default_factory=dict)
+    nernst_ca: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class CableCell:
-    """A multicompartment cell (``type == "multicompartment"``)."""
+    """A multicompartment cell (``type == "multicompartment"``). ``mechanisms``: the
+    mechanisms its regions use, with where each is defined (the built-ins when not given)."""
 
     morphology: Morphology
     discretization: Discretization
@@ -149,6 +177,7 @@ class CableCell:
     area_um2: None = None  # point-cell field: a cable cell's area is its morphology's
     params: Mapping[str, float] = field(default_factory=dict)  # point-cell field; unused
     initial: Mapping[str, float] = field(default_factory=dict)
+    mechanisms: Mapping[str, Resolved] = field(default_factory=builtin_mechanisms)
 
     @property
     def receptors(self) -> dict[str, Receptor]:
@@ -167,9 +196,19 @@ class CableCell:
         return value
 
     def mechanisms_on(self, i: int) -> tuple[str, ...]:
-        """Mechanisms present anywhere on section ``i``, in catalogue order."""
+        """Mechanisms present anywhere on section ``i``, in the order of ``mechanisms``."""
         used = {m for r in self.regions if i in r.sections for m in r.mechanisms}
-        return tuple(m for m in MECHANISMS if m in used)
+        return tuple(m for m in self.mechanisms if m in used)
+
+    def ions_on(self, i: int) -> tuple[str, ...]:
+        """The ions (``na``, ``k``, ``ca``) some mechanism on section ``i`` touches."""
+        used = {ion for m in self.mechanisms_on(i) for ion in self.mechanisms[m].uses_ions}
+        return tuple(ion for ion in IONS if ion in used)
+
+    def calcium_dynamics_on(self, i: int) -> bool:
+        """Whether a mechanism writing ``cai`` is on section ``i`` (on all of it: such a
+        mechanism has no conductance to switch off, so regions give it whole sections)."""
+        return any(self.mechanisms[m].writes_cai for m in self.mechanisms_on(i))
 
     def values(self, i: int, x: np.ndarray) -> SegmentValues:
         """Membrane properties at arc fractions ``x`` of section ``i``."""
@@ -177,10 +216,11 @@ class CableCell:
         morph = self.morphology
         d = morph.distance_um(i, x)
         cm = np.full(x.shape, DEFAULT_CM_UF_CM2)
+        reversal = {ion: np.full(x.shape, e) for ion, e in DEFAULT_REVERSAL_MV.items()}
         mechs: dict[str, dict[str, np.ndarray]] = {}
         present: dict[str, np.ndarray] = {}
         for name in self.mechanisms_on(i):
-            mech = MECHANISMS[name]
+            mech = self.mechanisms[name].mechanism
             mechs[name] = {p.name: np.full(x.shape, to_unit(p.default, p.unit))
                            for p in mech.params}
             present[name] = np.zeros(x.shape, dtype=bool)
@@ -190,14 +230,26 @@ class CableCell:
                 continue
             if region.cm is not None:
                 cm[where] = region.cm(d)[where]
+            for ion, grad in region.reversal.items():
+                reversal[ion][where] = grad(d)[where]
             for name, params in region.mechanisms.items():
                 present[name] |= where
                 for pname, grad in params.items():
-                    mechs[name][pname][where] = grad(d)[where]
+                    target = (reversal[HH_REVERSALS[pname]] if name == "hh"
+                              and pname in HH_REVERSALS else mechs[name][pname])
+                    target[where] = grad(d)[where]
         for name, mask in present.items():
-            for pname in MECHANISMS[name].conductances:
+            for pname in self.mechanisms[name].mechanism.conductances:
                 mechs[name][pname][~mask] = 0.0
-        return SegmentValues(cm=cm, mechanisms=mechs)
+        if "hh" in mechs:  # the ions' values, whoever set them
+            for pname, ion in HH_REVERSALS.items():
+                mechs["hh"][pname] = reversal[ion].copy()
+        nernst = np.zeros(x.shape, dtype=bool)
+        for name, mask in present.items():
+            if self.mechanisms[name].writes_cai:
+                nernst |= mask
+        return SegmentValues(cm=cm, mechanisms=mechs, present=present, reversal=reversal,
+                             nernst_ca=nernst)
 
     def nseg(self, i: int) -> int:
         """Number of segments of section ``i`` (NEURON's ``nseg``), from the discretization:

@@ -2,45 +2,58 @@
 
 Fields (docs/model-format.md, "Multicompartment cells"): ``morphology`` (a file) or
 ``sections`` (inline), ``discretization``, ``regions``, ``initial``, ``spike``, ``synapses``.
-Every rule is checked here, against the morphology, so a backend only evaluates it.
+Every rule is checked here, against the morphology, so a backend only evaluates it. Regions
+may name the mechanisms the model resolved (:func:`~mnsim.catalogue.mechanisms.mechanisms_for`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from pathlib import Path as FilePath
 from typing import Any
 
 import numpy as np
 
-from mnsim.catalogue.mechanisms import MECHANISMS, POINT_SYNAPSE_TYPES
+from mnsim.catalogue.mechanisms import (
+    IONS,
+    MECHANISMS,
+    POINT_SYNAPSE_TYPES,
+    Resolved,
+    mechanisms_for,
+)
 from mnsim.errors import MorphologyError
 from mnsim.morphology.inline import InlineSection, default_type, inline_morphology, split_ref
-from mnsim.morphology.load import SHIPPED_DIR, load_morphology, resolve
 from mnsim.morphology.model import SECTION_TYPES, Morphology
 from mnsim.spec.cable import (
+    HH_REVERSALS,
     CableCell,
     Discretization,
     Gradient,
     PointSynapse,
     Region,
 )
+from mnsim.spec.cable_morphology import file_morphology
 from mnsim.spec.context import Context, Path, closest
 from mnsim.spec.locations import default_location, location, section_of
 
 PYTHON_ORIGINS = ("<python>", "", "--set")  # Context.file of a model not read from a file
 CELL_FIELDS = ("type", "morphology", "sections", "discretization", "regions", "initial",
                "spike", "synapses")
-REGION_FIELDS = ("where", "cm", "Ra", "mechanisms")
+REGION_FIELDS = ("where", "cm", "Ra", "mechanisms", "reversal")
 
 
-def cable_cell(raw: Mapping[str, Any], path: Path, ctx: Context) -> CableCell:
-    """Build the cell at ``path`` (``populations.NAME.cell``) from its checked fields."""
+def cable_cell(raw: Mapping[str, Any], path: Path, ctx: Context,
+               available: Mapping[str, Resolved] | None = None) -> CableCell:
+    """Build the cell at ``path`` (``populations.NAME.cell``) from its checked fields;
+    ``available``: the mechanisms its regions may use (default: the built-ins and the
+    library)."""
     ctx.keys(raw, path, CELL_FIELDS, required=("type",))
+    available = mechanisms_for() if available is None else available
     morph = _morphology(raw, path, ctx)
     disc = _discretization(raw.get("discretization", {}), path + ("discretization",), ctx)
-    regions = _regions(raw.get("regions", {}), morph, path + ("regions",), ctx)
+    regions = _regions(raw.get("regions", {}), morph, path + ("regions",), ctx, available)
+    used = _used(regions, available, morph, path + ("regions",), ctx)
     initial = ctx.mapping(raw.get("initial", {}), path + ("initial",), "initial values")
     ctx.keys(initial, path + ("initial",), ("v",))
     v0 = ctx.quantity(initial.get("v", "-65 mV"), "mV", path + ("initial", "v"))
@@ -52,7 +65,31 @@ def cable_cell(raw: Mapping[str, Any], path: Path, ctx: Context) -> CableCell:
     synapses = _synapses(raw.get("synapses", {}), morph, path + ("synapses",), ctx)
     return CableCell(morphology=morph, discretization=disc, regions=regions, initial_v_mV=v0,
                      synapses=synapses, spike_location=where, spike_threshold_mV=threshold,
-                     initial={"v": v0})
+                     initial={"v": v0}, mechanisms=used)
+
+
+def _used(regions: tuple[Region, ...], available: Mapping[str, Resolved], morph: Morphology,
+          path: Path, ctx: Context) -> dict[str, Resolved]:
+    """The mechanisms the regions use, built-ins first, then by name (one order per set: a
+    backend's code is the same for the same set); no region may set eca where it is Nernst."""
+    names = {m for r in regions for m in r.mechanisms}
+    order = [m for m in MECHANISMS if m in names] + sorted(names - set(MECHANISMS))
+    used = {m: available[m] for m in order}
+    dynamics = [r for r in regions if any(used[m].writes_cai for m in r.mechanisms)]
+    for region in regions:
+        if "ca" not in region.reversal:
+            continue
+        for other in dynamics:
+            shared = region.sections & other.sections
+            if shared:
+                mech = next(m for m in other.mechanisms if used[m].writes_cai)
+                ctx.fail(path + (region.name, "reversal", "ca"),
+                         f"region '{region.name}' sets the calcium reversal potential on "
+                         f"section '{morph.sections[min(shared)].name}', where region "
+                         f"'{other.name}' puts calcium dynamics ({mech}): there eca follows "
+                         f"Nernst from cai (NEURON's rule); remove 'ca' from this region's "
+                         f"reversal or keep it off sections with {mech}")
+    return used
 
 
 def _morphology(raw: Mapping[str, Any], path: Path, ctx: Context) -> Morphology:
@@ -63,20 +100,10 @@ def _morphology(raw: Mapping[str, Any], path: Path, ctx: Context) -> Morphology:
                        + ("" if not given else ", not both"))
     if "sections" in raw:
         return _inline(raw["sections"], path + ("sections",), ctx)
-    name = ctx.string(raw["morphology"], path + ("morphology",))
-    # a relative path is relative to the model file (the working directory for a model built
-    # in Python), else one of mnsim's own
+    # a relative file is relative to the model file (the working directory for a model built
+    # in Python), else one of mnsim's own; or {package: NAME, path: PATH}, replace_axon
     base = None if ctx.file in PYTHON_ORIGINS else FilePath(ctx.file).parent
-    try:
-        file = resolve(name, base)
-    except MorphologyError as exc:
-        ctx.fail(path + ("morphology",), str(exc))
-    if SHIPPED_DIR not in file.parents and isinstance(raw, MutableMapping):
-        raw["morphology"] = str(file.resolve())  # so the saved model loads from anywhere
-    try:
-        return load_morphology(file)
-    except MorphologyError as exc:
-        ctx.fail(path + ("morphology",), f"cannot use this morphology: {exc}")
+    return file_morphology(raw, path, ctx, base)
 
 
 def _inline(raw: Any, path: Path, ctx: Context) -> Morphology:
@@ -136,15 +163,17 @@ def _discretization(raw: Any, path: Path, ctx: Context) -> Discretization:
     return Discretization(d_lambda=d_lambda, frequency_Hz=freq)
 
 
-def _regions(raw: Any, morph: Morphology, path: Path, ctx: Context) -> tuple[Region, ...]:
+def _regions(raw: Any, morph: Morphology, path: Path, ctx: Context,
+             available: Mapping[str, Resolved]) -> tuple[Region, ...]:
     raw = ctx.mapping(raw, path, "regions (all, a section type, a section name, or any name "
                                  "with 'where:')")
-    return tuple(_region(str(name), body, morph, path + (name,), ctx)
+    return tuple(_region(str(name), body, morph, path + (name,), ctx, available)
                  for name, body in raw.items())
 
 
-def _region(name: str, raw: Any, morph: Morphology, path: Path, ctx: Context) -> Region:
-    raw = ctx.mapping(raw, path, "region fields (where, cm, Ra, mechanisms)")
+def _region(name: str, raw: Any, morph: Morphology, path: Path, ctx: Context,
+            available: Mapping[str, Resolved]) -> Region:
+    raw = ctx.mapping(raw, path, "region fields (where, cm, Ra, mechanisms, reversal)")
     ctx.keys(raw, path, REGION_FIELDS)
     distance = None
     if "where" in raw:
@@ -178,29 +207,57 @@ def _region(name: str, raw: Any, morph: Morphology, path: Path, ctx: Context) ->
     cm = None
     if "cm" in raw:
         cm = _value(raw["cm"], "uF/cm2", "positive", span, path + ("cm",), ctx)
-    mechanisms: dict[str, dict[str, Gradient]] = {}
-    mechs = raw.get("mechanisms", {})
-    mechs = ctx.mapping(mechs, path + ("mechanisms",), "mechanisms (pas, hh)")
-    for mname, params in mechs.items():
-        where = path + ("mechanisms", mname)
-        if mname not in MECHANISMS:
-            ctx.fail(where, f"unknown mechanism '{mname}'{closest(str(mname), MECHANISMS)}; "
-                            f"known: {', '.join(MECHANISMS)}")
-        mech = MECHANISMS[mname]
-        params = ctx.mapping({} if params is None else params, where,
-                             f"{mname} parameters")
-        names = [p.name for p in mech.params]
-        values = {}
-        for pname, given in params.items():
-            if pname not in names:
-                ctx.fail(where + (pname,), f"unknown parameter '{pname}' for {mname}"
-                                           f"{closest(str(pname), names)}; valid: "
-                                           f"{', '.join(names)}")
-            p = mech.param(pname)
-            values[pname] = _value(given, p.unit, p.bound, span, where + (pname,), ctx)
-        mechanisms[mname] = values
+    reversal = {}
+    if "reversal" in raw:
+        given = ctx.mapping(raw["reversal"], path + ("reversal",), "ions' reversal potentials "
+                                                                   "(na, k, ca)")
+        ctx.keys(given, path + ("reversal",), IONS)
+        reversal = {ion: _value(e, "mV", "", span, path + ("reversal", ion), ctx)
+                    for ion, e in given.items()}
+    mechs = ctx.mapping(raw.get("mechanisms", {}), path + ("mechanisms",), "mechanisms "
+                        "(name: {parameter: value})")
+    mechanisms = {str(m): _mechanism(name, str(m), p, available, distance, span,
+                                     path + ("mechanisms", m), ctx) for m, p in mechs.items()}
+    for pname, ion in HH_REVERSALS.items():  # hh's ena, ek are the ions' reversals
+        if pname in mechanisms.get("hh", {}) and ion in reversal \
+                and mechanisms["hh"][pname] != reversal[ion]:
+            ctx.fail(path + ("mechanisms", "hh", pname),
+                     f"region '{name}' gives hh {pname} and reversal {ion} different values; "
+                     f"both are the {ion} ion's reversal potential: give it once, in "
+                     f"'reversal: {{{ion}: ...}}'")
     return Region(name=name, sections=frozenset(sections), distance_um=distance, cm=cm,
-                  Ra_ohm_cm=ra, mechanisms=mechanisms)
+                  Ra_ohm_cm=ra, mechanisms=mechanisms, reversal=reversal)
+
+
+def _mechanism(region: str, mname: str, raw: Any, available: Mapping[str, Resolved],
+               distance: tuple[float, float] | None, span: tuple[float, float], path: Path,
+               ctx: Context) -> dict[str, Gradient]:
+    """The parameters region ``region`` sets of mechanism ``mname``, checked in the units of
+    the mechanism's parameters."""
+    if mname not in available:
+        ctx.fail(path, f"region '{region}': unknown mechanism '{mname}'"
+                       f"{closest(mname, available)}; known: {', '.join(available)} (a model "
+                       f"adds its own with top-level 'channels:' or 'mechanisms:')")
+    res = available[mname]
+    if res.kind in ("POINT_PROCESS", "ARTIFICIAL_CELL"):
+        ctx.fail(path, f"region '{region}': {res.describe()} is a {res.kind}, which sits at a "
+                       f"point, not on a membrane region; regions take density mechanisms "
+                       f"(NMODL SUFFIX)")
+    mech = res.mechanism
+    if distance is not None and not mech.conductances:
+        ctx.fail(path, f"region '{region}': {mname} ({res.describe()}) has no conductance to "
+                       f"switch off where a region leaves it out, so it covers whole sections "
+                       f"(as NEURON inserts it); put it in a region without 'distance'")
+    params = ctx.mapping({} if raw is None else raw, path, f"{mname} parameters")
+    names, values = [p.name for p in mech.params], {}
+    for pname, given in params.items():
+        if pname not in names:
+            ctx.fail(path + (pname,), f"region '{region}': unknown parameter '{pname}' for "
+                                      f"{mname}{closest(str(pname), names)}; valid: "
+                                      f"{', '.join(names) or 'none'}")
+        p = mech.param(pname)
+        values[str(pname)] = _value(given, p.unit, p.bound, span, path + (pname,), ctx)
+    return values
 
 
 def _where(raw: Any, morph: Morphology, path: Path,

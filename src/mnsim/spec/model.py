@@ -31,6 +31,16 @@ def random_stream(seed: int, key: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(key.encode())]))
 
 
+def _replaced(data: Any, where: tuple[Any, ...], value: Any) -> Any:
+    """A copy of ``data`` with the item at path ``where`` replaced (the rest shared)."""
+    if not where:
+        return value
+    head, rest = where[0], where[1:]
+    if isinstance(data, list):
+        return [_replaced(x, rest, value) if i == head else x for i, x in enumerate(data)]
+    return {**data, head: _replaced(data[head], rest, value)}
+
+
 def per_neuron(value: Value, size: int) -> np.ndarray:
     """``value`` as an array of ``size`` floats, one per neuron (a scalar is repeated)."""
     return np.broadcast_to(np.asarray(value, dtype=float), (size,)).copy()
@@ -264,12 +274,15 @@ class Model:
     connectivity: str = "shared"
     # population -> Morphology.sha256 of the morphology file its cell was built from
     morphology_sha256: Mapping[str, str] = field(default_factory=dict)
+    # path of a field naming a channel or NMODL file (("channels", NAME, "file"),
+    # ("mechanisms", i)) -> sha256 of that file's contents
+    file_sha256: Mapping[tuple[Any, ...], str] = field(default_factory=dict)
 
     @property
     def sha256(self) -> str:
         """Hash of the resolved description (independent of key order and file layout).
-        A morphology file enters by its geometry, not its name: an edited file makes a
-        different model, a moved one the same."""
+        A morphology file enters by its geometry, not its name, and a channel or NMODL file
+        by its contents: an edited file makes a different model, a moved one the same."""
         raw: Any = self.raw
         if self.morphology_sha256:
             raw = dict(raw)
@@ -277,6 +290,8 @@ class Model:
             for name, digest in self.morphology_sha256.items():
                 pop = pops[name] = dict(pops[name])
                 pop["cell"] = {**pop["cell"], "morphology": f"sha256:{digest}"}
+        for where, digest in self.file_sha256.items():
+            raw = _replaced(raw, where, f"sha256:{digest}")
         text = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -5,18 +5,21 @@ Geometry: mnsim's own morphology, cut into Brian2 sections and compartments by
 ``brian2.Section`` with its 3-D points and diameters, so Brian2 and NEURON build the same
 cell; ``geometry`` reports the area and length Brian2 computed.
 
-One code for every cell: the equations below are the same whatever the cell (``pas`` and
-``hh`` everywhere, their conductances 0 where a region leaves them out; every parameter a
-per-compartment variable; point currents summed from other objects). Every object is named
-after the cell's group, ``mnsim_<gi>`` (``gi`` its index among the model's groups), whatever
-the morphology, and the names are in the generated code: Brian2 compiles a cable cell once
-and reuses the code for any morphology, mechanism layout, stimulus or synapse set of a cell
-at the same group index (a model whose only group is the cell always has index 0); a cell
-at another index compiles its own.
+One code for every cell with the same set of mechanisms: the equations
+(:mod:`~mnsim.backends.brian2.cable_membrane`) depend only on that set (``pas`` and ``hh``
+everywhere, their conductances 0 where a region leaves them out, plus the fragment of each
+channel the cell uses; every parameter a per-compartment variable; point currents summed from
+other objects). Every object is named after the cell's group, ``mnsim_<gi>`` (``gi`` its index
+among the model's groups), whatever the morphology, and the names are in the generated code:
+Brian2 compiles a cable cell once and reuses the code for any morphology, mechanism layout,
+stimulus or synapse set of a cell with the same mechanisms at the same group index (a model
+whose only group is the cell always has index 0); a cell at another index compiles its own.
 
 * Membrane: NEURON's ``pas`` and ``hh`` (hh.mod's rates, ``q10 = 3 ** ((celsius - 6.3)/10)``,
   gates at steady state at the initial v, evaluated by Brian2 from the rates as for
-  ``HH_squid``), cm and every parameter from ``cell.values`` at the compartment centres.
+  ``HH_squid``), channel files' equations, the ions' reversal potentials and calcium
+  (:mod:`~mnsim.backends.brian2.cable_membrane`), cm and every parameter from ``cell.values``
+  at the compartment centres. A ``.mod`` mechanism is a :class:`CapabilityError`.
 * Axial resistance: Brian2 holds one ``Ri`` per neuron; NEURON's ``Ra`` is per section. ``Ri``
   is the root section's Ra and the conductance terms ``r_length_1``, ``r_length_2`` of each
   compartment (Brian2 divides them by ``Ri``) are scaled by ``Ri / Ra`` of its section:
@@ -53,53 +56,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mnsim.backends.base import HH_REFERENCE_TEMPERATURE_DEGC
 from mnsim.backends.brian2.cable_inputs import spike_inputs, step_currents
 from mnsim.backends.brian2.cable_layout import Layout, layout
-from mnsim.backends.brian2.translate import (
-    HH_GATES,
-    HH_STEADY_STATE,
-    MV,
-    S_PER_CM2,
-    UF_PER_CM2,
-    hh_q10,
+from mnsim.backends.brian2.cable_membrane import (
+    Membrane,
+    add_calcium,
+    membrane,
+    membrane_values,
+    set_initial_state,
 )
-from mnsim.errors import CapabilityError, SimulationError
+from mnsim.backends.brian2.translate import MV, hh_q10
+from mnsim.errors import SimulationError
 from mnsim.spec.cable import CableCell
 
 if TYPE_CHECKING:
     from mnsim.spec.model import Model, Population
 
 UM = 1e-6
-
-# NEURON's pas and hh (catalogue/mechanisms.py), one point current for the step currents and
-# one for the synapses; every cell uses these equations
-EQUATIONS = """
-Im = g_pas*(e_pas - v) + gnabar_hh*m**3*h*(ena_hh - v) + gkbar_hh*n**4*(ek_hh - v)
-     + gl_hh*(el_hh - v) : amp/meter**2
-I_syn = syn_ge - syn_g*v : amp (point current)
-I_inj : amp (point current)
-syn_g : siemens
-syn_ge : amp
-""" + HH_GATES + """g_pas : siemens/meter**2 (constant)
-e_pas : volt (constant)
-gnabar_hh : siemens/meter**2 (constant)
-gkbar_hh : siemens/meter**2 (constant)
-gl_hh : siemens/meter**2 (constant)
-el_hh : volt (constant)
-ena_hh : volt (constant)
-ek_hh : volt (constant)
-q10 : 1 (constant, shared)
-v_thresh : volt (constant, shared)
-spike_site : integer (constant, shared)
-"""
-
-# (mechanism, catalogue parameter) -> (Brian2 variable, SI value of one catalogue unit)
-PARAMETERS: dict[tuple[str, str], tuple[str, float]] = {
-    ("pas", "g"): ("g_pas", S_PER_CM2), ("pas", "e"): ("e_pas", MV),
-    ("hh", "gnabar"): ("gnabar_hh", S_PER_CM2), ("hh", "gkbar"): ("gkbar_hh", S_PER_CM2),
-    ("hh", "gl"): ("gl_hh", S_PER_CM2), ("hh", "el"): ("el_hh", MV),
-    ("hh", "ena"): ("ena_hh", MV), ("hh", "ek"): ("ek_hh", MV),
-}
 
 @dataclass
 class BuiltCable:
@@ -162,6 +136,7 @@ def build_cable(pop: Population, model: Model, gi: int) -> BuiltCable:
     if pop.size != 1:
         raise SimulationError(f"population '{pop.name}': a multicompartment population has one "
                               f"neuron, not {pop.size}")
+    mem = membrane(cell)
     lay = layout(cell)
     site = lay.containing(cell.spike_location)
     name = f"mnsim_{gi}"
@@ -174,15 +149,16 @@ def build_cable(pop: Population, model: Model, gi: int) -> BuiltCable:
     sys.setrecursionlimit(max(limit, 1000 + 50 * lay.depth))
     try:
         neuron = brian2.SpatialNeuron(
-            morphology=_morphology(lay), model=EQUATIONS, method="exponential_euler",
+            morphology=_morphology(lay), model=mem.equations, method="exponential_euler",
             threshold="v > v_thresh and i == spike_site", refractory="v > v_thresh",
             Ri=cell.Ra_ohm_cm(0) * 1e-2 * brian2.ohm * brian2.meter, namespace={}, name=name)
     finally:
         sys.setrecursionlimit(limit)
-    _set_membrane(neuron, cell, lay, model)
+    _set_membrane(neuron, cell, lay, model, mem)
     neuron.spike_site_ = site
     neuron.v_thresh_ = cell.spike_threshold_mV * MV
     built = BuiltCable(neuron, [neuron], lay, site)
+    built.objects += add_calcium(neuron, mem, name)
     if model.simulation.cable_method == "crank_nicolson":
         # the implicit step over dt/2 (Cm doubled), then v(t + dt) = 2 v(t + dt/2) - v(t)
         # (Brian2 leaves Ic = Cm (v(t + dt/2) - v(t))/dt)
@@ -213,41 +189,23 @@ def _morphology(lay: Layout) -> Any:
     return secs[0]
 
 
-def _set_membrane(neuron: Any, cell: CableCell, lay: Layout, model: Model) -> None:
-    """cm, mechanism parameters, per-section Ra, areas, initial state."""
-    n = lay.n
-    values = {b2: np.zeros(n) for b2, _ in PARAMETERS.values()}
-    values["Cm"] = np.zeros(n)
-    ri_scale = np.zeros(n)
+def _set_membrane(neuron: Any, cell: CableCell, lay: Layout, model: Model,
+                  mem: Membrane) -> None:
+    """cm, mechanism parameters, reversal potentials, per-section Ra, areas, initial state."""
+    values = membrane_values(cell, mem, lay.section, lay.centre)
     ri = cell.Ra_ohm_cm(0)
-    for i in range(len(cell.morphology.sections)):
-        idx = np.flatnonzero(lay.section == i)
-        vals = cell.values(i, lay.centre[idx])
-        values["Cm"][idx] = vals.cm * UF_PER_CM2
-        for mech, params in vals.mechanisms.items():
-            for pname, arr in params.items():
-                if (mech, pname) not in PARAMETERS:
-                    raise CapabilityError(f"the brian2 backend does not support mechanism "
-                                          f"'{mech}' (parameter '{pname}')")
-                b2, scale = PARAMETERS[(mech, pname)]
-                values[b2][idx] = arr * scale
-        ri_scale[idx] = ri / cell.Ra_ohm_cm(i)
+    ri_scale = np.array([ri / cell.Ra_ohm_cm(int(i)) for i in lay.section])
     values["r_length_1"] = np.asarray(neuron.r_length_1_) * ri_scale
     values["r_length_2"] = np.asarray(neuron.r_length_2_) * ri_scale
     values["area"] = lay.area_um2 * UM**2  # Brian2's own, but for repeated points put back
-    values["v"] = np.full(n, cell.initial_v_mV * MV)
+    values["v"] = np.full(lay.n, cell.initial_v_mV * MV)
     neuron.set_states(values, units=False)
     neuron.q10_ = hh_q10(model.simulation.temperature_degC)
-    _gates_at_steady_state(neuron)  # at the initial v, set above
+    temperature = model.simulation.temperature_degC
+    # at the initial v, set above
+    set_initial_state(neuron, mem, HH_REFERENCE_TEMPERATURE_DEGC if temperature is None
+                      else temperature)
     neuron.not_refractory_ = False  # a spike needs v to cross from below
-
-
-def _gates_at_steady_state(neuron: Any) -> None:
-    """hh's gates at steady state at the present v: Brian2 expressions of its rates,
-    evaluated by Brian2's code generation (as ``HH_squid``'s). Brian2 resolves names in
-    this function's frame too, so no local here shares a name with the equations."""
-    for gate, expr in HH_STEADY_STATE.items():
-        setattr(neuron, gate, expr)
 
 
 def _recorders(built: BuiltCable, pop: Population, model: Model, name: str) -> None:

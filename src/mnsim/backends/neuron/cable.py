@@ -3,10 +3,22 @@
 One ``h.Section`` per mnsim section, named ``<population>.<section>`` (``cell.soma``,
 ``cell.apical[3]``), its 3-D points given with the vector form of ``h.pt3dadd``, ``nseg`` and
 ``Ra`` from the cell, and each child's 0 end connected to its parent at ``parent_x``.
-Mechanisms (NEURON's own ``pas`` and ``hh``) are inserted on the sections the regions give
-them, and ``cm`` and every parameter are set per segment from ``cell.values`` at the segment
-centres (one call per section when a value is uniform along it). The rules are never
-re-derived here.
+Mechanisms (NEURON's own ``pas`` and ``hh``, channels of mnsim's library, the model's own
+channels and ``.mod`` files, compiled and loaded by
+:func:`~mnsim.backends.neuron.mechanisms.ensure_cell_mechanisms`) are inserted on the sections
+the regions give them, and ``cm`` and every parameter (RANGE variable ``<param>_<suffix>``) are
+set per segment from ``cell.values`` at the segment centres (one call per section when a value
+is uniform along it). The rules are never re-derived here.
+
+* Ions: ``ena``, ``ek``, ``eca`` are set per segment on the sections whose mechanisms use the
+  ion (``hh``'s ``ena``/``ek`` are these), except ``eca`` on a section with calcium dynamics:
+  there NEURON computes it by Nernst from ``cai`` and ``cao`` at every step. Elsewhere the
+  calcium ion's concentrations and ``eca`` are constants (``ion_style``): NEURON's default
+  style would start ``eca`` from Nernst where a mechanism only reads ``cai`` (SK_E2). ``cai``
+  starts at NEURON's default (``cai0_ca_ion``, 5e-5 mM), as the library's calcium dynamics
+  leave it.
+  Elsewhere the calcium ion's style is fixed to constant concentrations and ``eca`` (NEURON
+  would otherwise start ``eca`` from Nernst where a mechanism only reads ``cai``).
 
 * Locations (current stimuli, synapses, spike detection, recordings) are the segment that
   contains the point (:func:`~mnsim.spec.cable.segment_index`: on a boundary between two
@@ -35,17 +47,12 @@ from typing import Any
 
 import numpy as np
 
+from mnsim.backends.neuron.mechanisms import ensure_cell_mechanisms
 from mnsim.backends.neuron.network import Sources
 from mnsim.errors import SimulationError
-from mnsim.spec.cable import X_TOL, CableCell, Location, segment_index
+from mnsim.spec.cable import HH_REVERSALS, X_TOL, CableCell, Location, segment_index
 from mnsim.spec.model import Population
 
-# catalogue parameter -> NEURON segment attribute, per mechanism (catalogue/mechanisms.py)
-MECHANISM_NAMES: dict[str, dict[str, str]] = {
-    "pas": {"g": "g_pas", "e": "e_pas"},
-    "hh": {"gnabar": "gnabar_hh", "gkbar": "gkbar_hh", "gl": "gl_hh", "el": "el_hh",
-           "ena": "ena", "ek": "ek"},  # ena, ek: the na and k ions' reversal potentials
-}
 # point synapse type -> (NEURON point process, {catalogue parameter: NEURON attribute})
 SYNAPSE_NAMES: dict[str, tuple[str, dict[str, str]]] = {
     "exp2syn": ("Exp2Syn", {"tau1": "tau1", "tau2": "tau2", "e": "e"}),
@@ -94,6 +101,7 @@ def build_cable(h: Any, pop: Population) -> BuiltCable:
     if pop.size != 1:
         raise SimulationError(f"population '{pop.name}': a multicompartment population has one "
                               f"neuron, not {pop.size}")
+    ensure_cell_mechanisms(cell.mechanisms.values())
     sections = _sections(h, pop.name, cell)
     for i, sec in enumerate(sections):
         _membrane(sec, cell, i)
@@ -136,20 +144,34 @@ def _sections(h: Any, prefix: str, cell: CableCell) -> list[Any]:
 
 
 def _membrane(sec: Any, cell: CableCell, i: int) -> None:
-    """Insert section ``i``'s mechanisms and set cm and their parameters per segment."""
+    """Insert section ``i``'s mechanisms and set cm, their parameters and the ions' reversal
+    potentials per segment."""
     mechanisms = cell.mechanisms_on(i)
     for mech in mechanisms:
-        if mech not in MECHANISM_NAMES:
-            raise SimulationError(f"section {sec.name()}: mechanism '{mech}' is not available "
-                                  f"on NEURON")
-        sec.insert(mech)
+        try:
+            sec.insert(mech)
+        except ValueError as exc:
+            raise SimulationError(f"section {sec.name()}: NEURON cannot insert mechanism "
+                                  f"'{mech}' ({cell.mechanisms[mech].describe()}): {exc}") from exc
     x = (np.arange(sec.nseg) + 0.5) / sec.nseg
     values = cell.values(i, x)
     _set(sec, "cm", values.cm)
     for mech in mechanisms:
-        names = MECHANISM_NAMES[mech]
         for pname, arr in values.mechanisms[mech].items():
-            _set(sec, names[pname], arr)
+            if mech == "hh" and pname in HH_REVERSALS:
+                continue  # the ions' own, set below
+            _set(sec, f"{pname}_{mech}", arr)
+    for ion in cell.ions_on(i):
+        if ion == "ca" and cell.calcium_dynamics_on(i):
+            continue  # Nernst from cai and cao, by NEURON at every step
+        if ion == "ca":
+            # no mechanism writes cai here: eca is the region's and cai constant, as on
+            # Brian2 (NEURON's default style would start eca from Nernst where a mechanism
+            # only reads cai, e.g. SK_E2): concentrations and eca parameters, none computed
+            from neuron import h
+
+            h.ion_style("ca_ion", 1, 1, 0, 0, 0, sec=sec)
+        _set(sec, f"e{ion}", values.reversal[ion])
 
 
 def _set(sec: Any, attr: str, values: np.ndarray) -> None:
