@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                           "process)")
     _morph_parser(sub)
     _sweep_parser(sub)
+    _channel_parser(sub)
     return parser
 
 
@@ -156,6 +157,74 @@ def _sweep(args: argparse.Namespace) -> int:
     return run(args, _overrides(args.set))
 
 # --- end of mnsim sweep ------------------------------------------------------------------------
+
+# --- mnsim channel list|show|check: ion channels written once (mnsim.channels) ----------------
+
+def _channel_parser(sub) -> None:
+    ch = sub.add_parser("channel", help="ion channels: the library, generated NMODL and Brian2 "
+                                        "equations, voltage-clamp agreement")
+    csub = ch.add_subparsers(dest="channel_command", required=True)
+    csub.add_parser("list", help="the channels mnsim ships, with their sources")
+    show = csub.add_parser("show", help="print the NMODL (default) or Brian2 equations "
+                                        "generated from a channel")
+    show.add_argument("channel", help="a library channel's name or a channel file (.yaml)")
+    show.add_argument("--brian2", action="store_true", help="the Brian2 equations instead")
+    check = csub.add_parser("check", help="voltage-clamp steps on NEURON and Brian2; exit 1 "
+                                          "if the currents differ by more than --tolerance")
+    check.add_argument("channels", nargs="*", help="names or channel files (default: every "
+                                                   "library channel)")
+    check.add_argument("--celsius", type=float, default=6.3,
+                       help="temperature in degC (default 6.3; channels with a fixed "
+                            "temperature ignore it)")
+    check.add_argument("--tolerance", type=float, default=1.0,
+                       help="largest allowed difference, in %% of the channel's largest "
+                            "current (default 1)")
+    check.add_argument("--plot", help="figure of the clamp currents (.png, .pdf, .svg)")
+
+
+def _channel(args: argparse.Namespace) -> int:
+    from mnsim.channels.check import resolve
+
+    if args.channel_command == "list":
+        from mnsim.channels.library import LIBRARY_DIR, library
+        from mnsim.channels.model import CalciumDynamics
+
+        for name, ch in library().items():
+            what = ("calcium dynamics" if isinstance(ch, CalciumDynamics)
+                    else f"{ch.ion}, gates {' '.join(g.name for g in ch.gates) or '-'}")
+            print(f"{name:<14} {what:<28} {ch.title}")
+            print(f"{'':<14} {ch.source.paper}")
+        print(f"(files in {LIBRARY_DIR})")
+        return 0
+    if args.channel_command == "show":
+        from pathlib import Path
+
+        from mnsim.channels.equations import brian2_fragment
+        from mnsim.channels.library import get
+        from mnsim.channels.nmodl import to_nmodl
+        from mnsim.channels.read import read_channel
+
+        name = args.channel
+        ch = read_channel(Path(name)) if name.endswith((".yaml", ".yml")) else get(name)
+        print(brian2_fragment(ch).equations if args.brian2 else to_nmodl(ch), end="")
+        return 0
+    from mnsim.channels.check import check, plot
+    from mnsim.channels.clamp import ClampProtocol, table
+    from mnsim.plotting import FIGURE_FORMATS
+
+    _check_suffix(args.plot, FIGURE_FORMATS, "figure")
+    protocol = ClampProtocol(celsius=args.celsius)
+    comparisons, traces = check(resolve(args.channels), protocol)
+    tolerance = args.tolerance / 100
+    print(f"voltage clamp, NEURON vs Brian2: hold {protocol.hold_mV:g} mV, steps "
+          f"{protocol.steps_mV[0]:g}..{protocol.steps_mV[-1]:g} mV for {protocol.step_ms:g} ms, "
+          f"dt {protocol.dt_ms:g} ms, {protocol.celsius:g} degC; tolerance {args.tolerance:g} %")
+    print(table(comparisons, tolerance))
+    if args.plot:
+        print(f"plotted {plot(traces, protocol, args.plot)}")
+    return 0 if all(c.worst <= tolerance for c in comparisons) else 1
+
+# --- end of mnsim channel ----------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -284,7 +353,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"list": _list, "run": _run, "compare": _compare, "validate": _validate,
-            "morph": _morph, "sweep": _sweep}
+            "morph": _morph, "sweep": _sweep, "channel": _channel}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 COLUMNS = ("backend", "population", "spikes", "mean rate (Hz)", "first spike (ms)",
            "max spike shift (ms)", "v RMSE (mV)", "build (s)", "run (s)", "status")
-CABLE_COLUMNS = ("backend", "population", "compartments", "area (um2)", "length (um)")
+CABLE_COLUMNS = ("backend", "population", "compartments", "area (um2)", "length (um)",
+                 "spikes", "first spike (ms)", "max spike shift (ms)")
 CABLE_TAIL = ("v RMSE (mV)", "build (s)", "run (s)", "status")
 GEOMETRY_TOLERANCE = 1e-3  # relative: total area and length of the cell each backend built
 NETWORK_COLUMNS = ("backend", "population", "neurons", "spikes", "rate (Hz)", "CV ISI",
@@ -76,6 +77,8 @@ class Row:
             geo = self.geometry
             return [self.backend, self.population, f(geo.get("compartments"), ".0f"),
                     f(geo.get("area_um2"), ".1f"), f(geo.get("length_um"), ".1f"),
+                    f(self.spikes, "d"), f(self.first_spike_ms, ".3f"),
+                    f(self.max_spike_shift_ms, ".3f"),
                     *(f(self.measures.get(m), ".5g") for m in measures),
                     f(self.v_rmse_mV, ".3f"), f(self.build_s, ".2f"), f(self.run_s, ".2f"),
                     self.status]
@@ -152,8 +155,9 @@ class Comparison:
         tol = self.model.tolerances
         verdict = "agree" if self.agree else "DO NOT agree"
         if self.cable:
-            limits = (f"area and length {GEOMETRY_TOLERANCE * 100:g} %, location measures "
-                      f"{tol.measures_relative * 100:g} %"
+            limits = (f"area and length {GEOMETRY_TOLERANCE * 100:g} %, spike count "
+                      f"±{tol.spike_count}, spike time {tol.spike_time_ms:g} ms, location "
+                      f"measures {tol.measures_relative * 100:g} %"
                       + (f", v RMSE {tol.v_rmse_mV:g} mV" if tol.v_rmse_mV is not None else ""))
         elif self.network:
             limits = (f"population rate {tol.rate_relative * 100:g} %, CV ISI ±{tol.cv_isi:g}"
@@ -280,13 +284,7 @@ def _rows(comparison: Comparison) -> list[Row]:
             row.run_s = block.annotations["run_time_s"]
             problems: list[str] = []
             if "spikes" in rec.variables:
-                counts = measure("spike_count", block, pop)
-                row.spikes = int(counts.sum())
-                row.mean_rate_hz = float(np.mean(measure("mean_rate", block, pop)))
-                row.first_spike_ms = float(np.nanmin(measure("first_spike_time", block, pop),
-                                                     initial=np.inf))
-                if np.isinf(row.first_spike_ms):
-                    row.first_spike_ms = None
+                spike_summary(row, block, pop)
             if "v" in rec.variables and name != ref_name:
                 row.v_rmse_mV = rmse(blocks[ref_name], block, pop)
             if name == ref_name:
@@ -301,6 +299,15 @@ def _rows(comparison: Comparison) -> list[Row]:
                 problems.append(f"v RMSE {row.v_rmse_mV:.3g} mV > {tol:g} mV")
             row.status = "agrees" if not problems else "differs: " + "; ".join(problems[:3])
     return rows
+
+
+def spike_summary(row: Row, block: neo.Block, pop: str) -> None:
+    """Fill ``row``'s spike count, mean rate and first spike time from ``block``."""
+    counts = measure("spike_count", block, pop)
+    row.spikes = int(counts.sum())
+    row.mean_rate_hz = float(np.mean(measure("mean_rate", block, pop)))
+    first = float(np.nanmin(measure("first_spike_time", block, pop), initial=np.inf))
+    row.first_spike_ms = None if np.isinf(first) else first
 
 
 def spike_agreement(ref: neo.Block, other: neo.Block, pop: str, indices: Sequence[int],

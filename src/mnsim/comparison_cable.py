@@ -1,5 +1,6 @@
 """``mnsim compare`` for multicompartment cells: per backend the geometry it built (total area
-and length, within 0.1 % of the reference backend's) and the value of each of the model's
+and length, within 0.1 % of the reference backend's), its spikes (count, first spike, the
+largest shift of a spike time from the reference's) and the value of each of the model's
 location measures (``expect:`` entries such as input resistance or EPSP peak at a recorded
 location, within ``tolerances.measures``), one column per entry."""
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnsim.catalogue.measures import MEASURES
-from mnsim.comparison import GEOMETRY_TOLERANCE, Row, rmse, spike_agreement
+from mnsim.comparison import GEOMETRY_TOLERANCE, Row, rmse, spike_agreement, spike_summary
 
 if TYPE_CHECKING:
     from mnsim.comparison import Comparison
@@ -77,6 +78,8 @@ def cable_rows(comparison: Comparison) -> list[Row]:
             row.measures = values[name]
             if model.populations[pop].cell.type == "multicompartment":
                 row.geometry = geometry(block, pop)
+            if "spikes" in rec.variables:
+                spike_summary(row, block, pop)
             if "v" in rec.variables and name != ref_name:
                 row.v_rmse_mV = rmse(blocks[ref_name], block, pop)
             if name == ref_name:
@@ -97,6 +100,8 @@ def cable_rows(comparison: Comparison) -> list[Row]:
                     row.v_rmse_mV > tol.v_rmse_mV:
                 problems.append(f"v RMSE {row.v_rmse_mV:.3g} mV > {tol.v_rmse_mV:g} mV")
             if "spikes" in rec.variables:
-                problems += spike_agreement(blocks[ref_name], block, pop, rec.indices, tol)[1]
+                row.max_spike_shift_ms, spike_problems = spike_agreement(
+                    blocks[ref_name], block, pop, rec.indices, tol)
+                problems += spike_problems
             row.status = "agrees" if not problems else "differs: " + "; ".join(problems[:3])
     return rows
