@@ -18,8 +18,10 @@ from mnsim.spec.memory import expected_synapses
 SLOW_ABOVE = {"neuron": 1_000_000, "brian2": 5_000_000, "nest": 5_000_000}
 
 
-# validated in test_rallpack.py from the same run that is held to the reference traces
-VALIDATED_ELSEWHERE = {"rallpack1", "rallpack2", "rallpack3"}
+# validated elsewhere from the same runs that are held to their references: the Rallpacks in
+# test_rallpack.py (reference traces), l5_pyramidal in test_l5_pyramidal.py (the hand-written
+# NEURON cell; Brian2 there is a slow test)
+VALIDATED_ELSEWHERE = {"rallpack1", "rallpack2", "rallpack3", "l5_pyramidal"}
 
 
 def model_names() -> list[str]:
