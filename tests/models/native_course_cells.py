@@ -19,15 +19,11 @@ study of the ball and stick and the channel_zoo variants with the channel left o
 
 from __future__ import annotations
 
-import hashlib
-import platform
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
+from native_build import compiled_mods
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "mod"
 COURSE_MODS = ("na", "kdrca1", "WangBuzsaki", "WangBuszaki")
@@ -73,36 +69,13 @@ ZOO_STEP_MS, ZOO_TSTOP = 1000.0, 2800.0
 def compiled_library() -> Path:
     """``libnrnmech.so`` of the course and Blue Brain files, compiled once into
     ``<tmp>/mnsim-native-course/<sha256 of the files and NEURON's version>``."""
-    import neuron
-
     files = [DATA / "course" / f"{n}.mod" for n in COURSE_MODS]
     files += [DATA / f"{n}.mod" for n in BBP_MODS]
     missing = [str(p) for p in files if not p.is_file()]
     if missing:
         raise FileNotFoundError(f"original mechanisms missing: {', '.join(missing)}; see "
                                 f"tests/data/mod/course/SOURCES.md for where each comes from")
-    digest = hashlib.sha256(f"{neuron.__version__} {platform.machine()}".encode())
-    for path in files:
-        digest.update(path.name.encode() + path.read_bytes())
-    root = Path(tempfile.gettempdir()) / "mnsim-native-course"
-    final = root / digest.hexdigest()[:16]
-    found = sorted(final.glob("*/libnrnmech.so")) if final.is_dir() else []
-    if found:
-        return found[0]
-    root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=root, prefix="build-"))
-    for path in files:
-        shutil.copy(path, work / path.name)
-    nrnivmodl = Path(sys.executable).parent / "nrnivmodl"
-    done = subprocess.run([str(nrnivmodl if nrnivmodl.is_file() else "nrnivmodl"), "."],
-                          cwd=work, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"nrnivmodl failed in {work}:\n{done.stdout}\n{done.stderr}")
-    try:
-        work.rename(final)
-    except OSError:  # another process finished first: use its build
-        shutil.rmtree(work, ignore_errors=True)
-    return sorted(final.glob("*/libnrnmech.so"))[0]
+    return compiled_mods(files, "mnsim-native-course")
 
 
 def load_neuron(tables: bool | None = None):

@@ -9,18 +9,14 @@ BAC_firing.hoc stimuli. NEURON loads a mechanism library once per process: a tes
 
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
 import importlib.util
 import os
-import platform
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
+from native_build import compiled_mods
 
 CHANNELS = ("CaDynamics_E2", "Ca_HVA", "Ca_LVAst", "Ih", "Im", "K_Pst", "K_Tst", "NaTa_t",
             "Nap_Et2", "SK_E2", "SKv3_1")
@@ -69,30 +65,8 @@ def mod_dir() -> Path:
 def compiled_library(source: Path) -> Path:
     """``libnrnmech.so`` of the channels in ``source``, compiled once into
     ``<tmp>/mnsim-native-l5pc/<sha256 of the files and NEURON's version>``."""
-    import neuron
-
     files = [source / f"{name}.mod" for name in CHANNELS]
-    digest = hashlib.sha256(f"{neuron.__version__} {platform.machine()}".encode())
-    for path in files:
-        digest.update(path.name.encode() + path.read_bytes())
-    root = Path(tempfile.gettempdir()) / "mnsim-native-l5pc"
-    final = root / digest.hexdigest()[:16]
-    if found := sorted(final.glob("*/libnrnmech.so")):
-        return found[0]
-    root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=root, prefix="build-"))  # renamed to `final` once built
-    for path in files:
-        shutil.copy(path, work / path.name)
-    nrnivmodl = Path(sys.executable).parent / "nrnivmodl"
-    done = subprocess.run([str(nrnivmodl if nrnivmodl.is_file() else "nrnivmodl"), "."],
-                          cwd=work, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"nrnivmodl failed in {work}:\n{done.stdout}\n{done.stderr}")
-    try:
-        work.rename(final)
-    except OSError:  # another process finished first: use its build
-        shutil.rmtree(work, ignore_errors=True)
-    return sorted(final.glob("*/libnrnmech.so"))[0]
+    return compiled_mods(files, "mnsim-native-l5pc")
 
 
 def load_neuron():
