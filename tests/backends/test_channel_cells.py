@@ -143,6 +143,11 @@ def test_a_mod_file_on_brian2_says_to_write_a_channel_file(tmp_path):
     text = str(err.value)
     assert str((tmp_path / "leak_pS.mod").resolve()) in text
     assert "describe the channel as a channel file (docs/channels.md)" in text
+    # refused by the backend's check, before anything is built: compare skips Brian2
+    from mnsim.comparison import runnable_backends
+
+    names, skipped = runnable_backends(m)
+    assert "brian2" not in names and "only NEURON compiles .mod files" in skipped["brian2"]
 
 
 # the dendrite: a leak, or calcium channels without calcium dynamics (there eca is the

@@ -97,9 +97,16 @@ class Brian2Backend(Backend):
         self._integration = ""
 
     def check(self, model: Model) -> None:
-        """The capabilities, then the NMDA delays Brian2 can deliver exactly."""
+        """The capabilities, the NMDA delays Brian2 can deliver exactly, and the mechanisms of
+        multicompartment cells (no ``.mod`` files: a CapabilityError before anything runs, so
+        ``mnsim compare`` skips Brian2 with the reason)."""
         super().check(model)
         check_nmda_delays(model)
+        from mnsim.backends.brian2.cable_membrane import membrane
+
+        for pop in model.populations.values():
+            if pop.cell.type == "multicompartment":
+                membrane(pop.cell)
 
     def version(self) -> str:
         import brian2
