@@ -6,8 +6,9 @@ because SK_E2 reads cai; without mnsim fixing the style the two backends' spikes
 
 from __future__ import annotations
 
-import mnsim
 import pytest
+
+import mnsim
 
 MODEL = {
     "name": "sk_without_calcium_dynamics",
