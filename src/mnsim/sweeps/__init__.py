@@ -217,6 +217,7 @@ def _execute(definition: Sweep, points: list[Point], store: Store, *, workers: i
         if counts["failed"]:
             bar.set_postfix(failed=counts["failed"], refresh=False)
 
+    before = {p.key: store.rows.get(p.key) for p in todo}  # to count what this run wrote
     try:
         if todo:
             with sigterm_as_interrupt(), progress_bar(len(todo), definition.name,
@@ -227,7 +228,10 @@ def _execute(definition: Sweep, points: list[Point], store: Store, *, workers: i
     except KeyboardInterrupt:
         store.flush(force=True)
         if store.out is not None:
-            print(f"{definition.name}: interrupted after {counts['ran']} of {len(todo)} "
+            # what the table holds now: an interrupt may land between recording a point and
+            # counting it
+            written = sum(store.rows.get(key) != row for key, row in before.items())
+            print(f"{definition.name}: interrupted after {written} of {len(todo)} "
                   f"points; the finished ones are in {store.out / 'results.csv'}: run the "
                   f"same command again to resume", file=sys.stderr)
         raise
