@@ -16,7 +16,7 @@ import unicodedata
 from pathlib import Path
 
 from mnsim.channels.expr import Expr
-from mnsim.channels.expr_tree import EXPRELR_SMALL
+from mnsim.channels.expr_tree import EXPRELR_SMALL, _nmodl_call, _render
 from mnsim.channels.model import CalciumDynamics, Channel, Gate, unit_of
 from mnsim.units import to_unit
 
@@ -27,17 +27,6 @@ _UNITS = """UNITS {
     (mM) = (milli/liter)
     (um) = (micron)
 }"""
-_FUNCTIONS = f"""FUNCTION mnsim_exprelr(x) {{
-    if (fabs(x) < {EXPRELR_SMALL!r}) {{
-        mnsim_exprelr = 1 - x/2
-    }} else {{
-        mnsim_exprelr = x/(exp(x) - 1)
-    }}
-}}
-
-FUNCTION mnsim_vtrap(x, y) {{
-    mnsim_vtrap = y*mnsim_exprelr(x/y)
-}}"""
 
 
 def to_nmodl(mech: Channel | CalciumDynamics) -> str:
@@ -141,11 +130,7 @@ def _channel(ch: Channel) -> str:
                                           for g in states]
         parts.append("DERIVATIVE states {\n" + "\n".join(derivative) + "\n}")
     if ch.gates:
-        parts += ["UNITSOFF", _rates(ch)]
-        if any(f in e.nmodl() for g in ch.gates for e in g.expressions()
-               for f in ("mnsim_exprelr", "mnsim_vtrap")):
-            parts.append(_FUNCTIONS)
-        parts.append("UNITSON")
+        parts += ["UNITSOFF", _rates(ch), "UNITSON"]
     return "\n\n".join(parts) + "\n"
 
 
@@ -157,34 +142,75 @@ def q10_text(ch: Channel, celsius: str) -> str | None:
     return f"{ch.q10.factor!r}^(({temperature} - {ch.q10.reference_degC!r})/10.0)"
 
 
+class _Inline:
+    """Renders the rate expressions with every ``exprelr``/``vtrap`` written out as statements
+    on LOCAL temporaries placed before the line that uses them: NMODL FUNCTIONs become global
+    C++ functions that gcc cannot inline in nrnivmodl's -fPIC build, and their calls cost 4 %
+    of the L5 cell's run time (scripts/bench_channels.py). Same operations, same numbers as
+    ``mnsim_exprelr(x) = x/(exp(x) - 1)`` (``1 - x/2`` for |x| < 1e-6) and
+    ``mnsim_vtrap(x, y) = y*mnsim_exprelr(x/y)``."""
+
+    def __init__(self) -> None:
+        self.temps: list[str] = []
+        self.pending: list[str] = []
+
+    def __call__(self, expr: Expr | None) -> tuple[list[str], str]:
+        """(statements to place first, the expression's text)."""
+        assert expr is not None
+        text = _render(expr.root, lambda name: name, self._call, "^")
+        lines, self.pending = self.pending, []
+        return lines, text
+
+    def _call(self, func: str, args: list[str]) -> str:
+        if func not in ("exprelr", "vtrap"):
+            return _nmodl_call(func, args)
+        t = f"mnsim_t{len(self.temps) + 1}"
+        self.temps.append(t)
+        x = args[0] if func == "exprelr" else f"({args[0]})/({args[1]})"
+        self.pending += [f"    {t} = {x}",
+                         f"    if (fabs({t}) < {EXPRELR_SMALL!r}) {{",
+                         f"        {t} = 1 - {t}/2",
+                         "    } else {",
+                         f"        {t} = {t}/(exp({t}) - 1)",
+                         "    }"]
+        if func == "vtrap":
+            self.pending.append(f"    {t} = ({args[1]})*{t}")
+        return t
+
+
 def _rates(ch: Channel) -> str:
     scaled = ch.q10 is not None and any(g.q10 and g.is_state for g in ch.gates)
     rates_form = any(g.form == "alpha_beta" for g in ch.gates)
     local = (["mnsim_qt"] if scaled else []) + (["mnsim_a", "mnsim_b"] if rates_form else [])
-    body = [f"    LOCAL {', '.join(local)}"] if local else []
+    inline = _Inline()
+    body = []
     if scaled:
         body.append(f"    mnsim_qt = {q10_text(ch, 'celsius')}")
     for g in ch.gates:
-        body += _gate_rates(g, "mnsim_qt" if (scaled and g.q10) else None)
-    return "PROCEDURE rates(v (mV)) {\n" + "\n".join(body) + "\n}"
+        body += _gate_rates(g, "mnsim_qt" if (scaled and g.q10) else None, inline)
+    local += inline.temps
+    head = [f"    LOCAL {', '.join(local)}"] if local else []
+    return "PROCEDURE rates(v (mV)) {\n" + "\n".join(head + body) + "\n}"
 
 
-def _gate_rates(g: Gate, qt: str | None) -> list[str]:
+def _gate_rates(g: Gate, qt: str | None, inline: _Inline) -> list[str]:
     lines = [f"    : gate {g.name}"]
+
+    def assign(target: str, expr: Expr | None, template: str = "{}") -> None:
+        first, text = inline(expr)
+        lines.extend(first)
+        lines.append(f"    {target} = {template.format(text)}")
+
     if g.form == "alpha_beta":
-        lines += [f"    mnsim_a = {_e(g.alpha)}", f"    mnsim_b = {_e(g.beta)}",
-                  f"    {g.name}_inf = mnsim_a/(mnsim_a + mnsim_b)",
+        assign("mnsim_a", g.alpha)
+        assign("mnsim_b", g.beta)
+        lines += [f"    {g.name}_inf = mnsim_a/(mnsim_a + mnsim_b)",
                   f"    {g.name}_tau = 1/({qt + '*' if qt else ''}(mnsim_a + mnsim_b))"]
     else:
-        lines.append(f"    {g.name}_inf = {_e(g.inf)}")
+        assign(f"{g.name}_inf", g.inf)
         if g.form == "inf_tau":
-            lines.append(f"    {g.name}_tau = ({_e(g.tau)})" + (f"/{qt}" if qt else ""))
+            assign(f"{g.name}_tau", g.tau, "({})" + (f"/{qt}" if qt else ""))
     return lines
-
-
-def _e(expr: Expr | None) -> str:
-    assert expr is not None
-    return expr.nmodl()
 
 
 def _calcium(ca: CalciumDynamics) -> str:
