@@ -97,7 +97,8 @@ def _text(node: Node, name: Callable[[str], str], call: Callable[[str, list[str]
     return f"{left} {op} {right}" if prec == 1 else f"{left}{op}{right}", prec
 
 
-def _nmodl_call(func: str, args: list[str]) -> str:
+def nmodl_call(func: str, args: list[str]) -> str:
+    """NMODL text of a call of ``func`` on rendered ``args``."""
     if func == "pow":
         return f"({args[0]})^({args[1]})"
     if func == "abs":
@@ -153,9 +154,10 @@ def _evaluate(node: Node, values: Mapping[str, np.ndarray | float]) -> np.ndarra
     return np.power(left, right)
 
 
-def render_nmodl(node: Node) -> str:
-    """NMODL text of a tree (``^`` powers, ``fabs``, ``mnsim_exprelr``/``mnsim_vtrap`` calls)."""
-    return _render(node, lambda name: name, _nmodl_call, "^")
+def render_nmodl(node: Node, call: Callable[[str, list[str]], str] | None = None) -> str:
+    """NMODL text of a tree (``^`` powers, ``fabs``, ``mnsim_exprelr``/``mnsim_vtrap`` calls);
+    ``call`` renders function calls instead (it may fall back on :func:`nmodl_call`)."""
+    return _render(node, lambda name: name, call or nmodl_call, "^")
 
 
 def render_brian2(node: Node, names: Mapping[str, str]) -> str:

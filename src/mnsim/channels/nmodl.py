@@ -16,7 +16,7 @@ import unicodedata
 from pathlib import Path
 
 from mnsim.channels.expr import Expr
-from mnsim.channels.expr_tree import EXPRELR_SMALL, _nmodl_call, _render
+from mnsim.channels.expr_tree import EXPRELR_SMALL, nmodl_call, render_nmodl
 from mnsim.channels.model import CalciumDynamics, Channel, Gate, unit_of
 from mnsim.units import to_unit
 
@@ -157,13 +157,13 @@ class _Inline:
     def __call__(self, expr: Expr | None) -> tuple[list[str], str]:
         """(statements to place first, the expression's text)."""
         assert expr is not None
-        text = _render(expr.root, lambda name: name, self._call, "^")
+        text = render_nmodl(expr.root, self._call)
         lines, self.pending = self.pending, []
         return lines, text
 
     def _call(self, func: str, args: list[str]) -> str:
         if func not in ("exprelr", "vtrap"):
-            return _nmodl_call(func, args)
+            return nmodl_call(func, args)
         t = f"mnsim_t{len(self.temps) + 1}"
         self.temps.append(t)
         x = args[0] if func == "exprelr" else f"({args[0]})/({args[1]})"
