@@ -15,7 +15,8 @@ What each rank does, with NEURON's ``ParallelContext`` (``pc``):
 * Stimuli. Spike inputs are drawn whole on every rank (the same trains, the same per-target
   Random123 streams), and each rank builds only its own targets' sources; currents likewise.
 * Recordings are of local neurons only. After the run they go to rank 0
-  (``pc.py_gather``), which puts them back in the recording's order and returns the one
+  (``pc.py_gather``), which puts them back in the recording's order
+  (:func:`mnsim.backends.ranks.merge`, shared with NEST) and returns the one
   :class:`~mnsim.backends.base.RawResults`; the other ranks return None.
 
 A rank's spike events reach their targets at the same times as in one process, so the spike
@@ -33,7 +34,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from mnsim import draw
-from mnsim.backends.base import RawResults, RawSignal
+from mnsim.backends import ranks
+from mnsim.backends.base import RawResults
 from mnsim.backends.neuron import recording
 from mnsim.backends.neuron.network import (
     Plasticity,
@@ -44,7 +46,6 @@ from mnsim.backends.neuron.network import (
     _subset,
     netcons,
 )
-from mnsim.errors import SimulationError
 from mnsim.spec.model import Model, Recording
 
 T = TypeVar("T")
@@ -76,22 +77,9 @@ class Layout:
         return local
 
     def collective(self, step: Callable[[], T]) -> T:
-        """Run ``step`` on every rank; if it failed on any, raise on all (the failing rank
-        its own error, the others one naming it), so that no rank waits for ever."""
-        error: Exception | None = None
-        result: Any = None
-        try:
-            result = step()
-        except Exception as exc:  # noqa: BLE001 - reported to every rank, then raised
-            error = exc
-        reports = self.pc.py_allgather(None if error is None else str(error))
-        if error is not None:
-            raise error
-        for rank, message in enumerate(reports):
-            if message is not None:
-                raise SimulationError(f"NEURON MPI rank {rank} of {self.nhost} failed: "
-                                      f"{message}")
-        return result
+        """Run ``step`` on every rank; if it failed on any, raise on all
+        (:func:`mnsim.backends.ranks.collective`)."""
+        return ranks.collective(step, self.pc.py_allgather, "NEURON")
 
     def any(self, value: float) -> float:
         """The largest ``value`` over the ranks."""
@@ -175,68 +163,21 @@ def build_projections(h: Any, model: Model, lay: Layout, sources: dict[str, Sour
 def local_results(lay: Layout, model: Model, spikes: dict[str, recording.SpikeRecorder],
                   signals: list[recording.SignalRecorder],
                   weights: Callable[[], dict], geometry: dict[str, dict[str, float]]
-                  ) -> dict[str, Any]:
-    """What this rank recorded, as plain arrays to send to rank 0."""
-    trains = {}
-    for pop, rec in spikes.items():
-        ids = np.array(rec.ids.as_numpy(), dtype=float).astype(np.int64)
-        neurons = np.asarray(lay.recordings[pop].indices, dtype=np.int64)[ids]
-        trains[pop] = (np.array(rec.times.as_numpy(), dtype=float), neurons)
-    return {"spikes": trains, "signals": [recording.signal(r, model) for r in signals],
-            "weights": weights(), "geometry": geometry}
+                  ) -> ranks.Part:
+    """What this rank recorded, to send to rank 0."""
+    sim = model.simulation
+    trains = {pop: (np.asarray(lay.recordings[pop].indices, dtype=np.int64),
+                    recording.spike_trains(rec, sim.duration_ms, sim.dt_ms))
+              for pop, rec in spikes.items()}
+    return ranks.Part(spikes=trains, signals=[recording.signal(r, model) for r in signals],
+                      weights=weights(), geometry=geometry)
 
 
-def gather(lay: Layout, model: Model, part: dict[str, Any], integration: str
+def gather(lay: Layout, model: Model, part: ranks.Part, integration: str
            ) -> RawResults | None:
     """Every rank's :func:`local_results` merged on rank 0; None on the other ranks."""
     parts = lay.pc.py_gather(part, 0)
     if lay.rank != 0:
         return None
-    sim = model.simulation
-    spikes = {}
-    for pop, rec in model.record.items():
-        if "spikes" not in rec.variables:
-            continue
-        position = _positions(rec, model.populations[pop].size)
-        pieces = [p["spikes"][pop] for p in parts if pop in p["spikes"]]
-        times = np.concatenate([t for t, _ in pieces] or [np.empty(0)])
-        neurons = np.concatenate([n for _, n in pieces] or [np.empty(0, np.int64)])
-        spikes[pop] = recording.split_trains(times, position[neurons], len(rec.indices),
-                                             sim.duration_ms, sim.dt_ms)
-    signals = []
-    for pop, rec in model.record.items():
-        for var in rec.signals:
-            pieces = [s for p in parts for s in p["signals"]
-                      if s.population == pop and s.variable == var]
-            signals.append(_merge_signal(pieces, rec, model.populations[pop].size))
-    weights = {}
-    for name in {n for p in parts for n in p["weights"]}:
-        pre, post, w = (np.concatenate([p["weights"][name][k] for p in parts
-                                        if name in p["weights"]]) for k in range(3))
-        order = np.lexsort((pre, post))
-        weights[name] = (pre[order], post[order], w[order])
-    geometry = {k: v for p in parts for k, v in p["geometry"].items()}
-    return RawResults(spikes=spikes, signals=signals, weights=weights, geometry=geometry,
-                      integration=f"{integration}; {lay.nhost} MPI ranks (gids round robin, "
-                                  f"NEURON's spike exchange)")
-
-
-def _positions(rec: Recording, size: int) -> np.ndarray:
-    """Neuron index -> position among the recorded neurons (-1 if not recorded)."""
-    position = np.full(size, -1, dtype=np.int64)
-    position[list(rec.indices)] = np.arange(len(rec.indices))
-    return position
-
-
-def _merge_signal(pieces: list[RawSignal], rec: Recording, size: int) -> RawSignal:
-    """One signal from the ranks' columns, in the recording's order."""
-    if len(pieces) == 1 and (rec.locations or pieces[0].indices == rec.indices):
-        return pieces[0]  # one rank holds it all (a multicompartment cell)
-    if not pieces:
-        raise SimulationError(f"no MPI rank recorded '{rec.population}'")
-    first = pieces[0]
-    data = np.empty((first.data.shape[0], len(rec.indices)))
-    position = _positions(rec, size)
-    for piece in pieces:
-        data[:, position[list(piece.indices)]] = piece.data
-    return replace(first, data=data, indices=tuple(rec.indices))
+    return ranks.merge(parts, model, f"{integration}; {lay.nhost} MPI ranks (gids round "
+                                     f"robin, NEURON's spike exchange)")
