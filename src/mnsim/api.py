@@ -26,8 +26,9 @@ def run(model: str | Path | Mapping[str, Any] | Model, backend: str = "neuron", 
         set: Mapping[str, Any] | None = None, threads: int = 1) -> neo.Block | None:  # noqa: A002
     """Run ``model`` on one backend in this process and return a ``neo.Block``.
 
-    Under ``mpiexec`` with several ranks (NEURON only, ``docs/mpi.md``) the network is spread
-    over the ranks: rank 0 returns the Block of the whole network, the other ranks None.
+    Under ``mpiexec`` with several ranks (NEURON, or NEST built with MPI; ``docs/mpi.md``) the
+    network is spread over the ranks: rank 0 returns the Block of the whole network, the other
+    ranks None.
 
     Parameters
     ----------

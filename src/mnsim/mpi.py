@@ -1,11 +1,12 @@
 """Running under ``mpiexec``: which rank this process is, which commands and backends may run
 there, and starting and ending MPI for NEURON.
 
-Only ``mnsim run`` (and :func:`mnsim.run`) on the NEURON backend is an MPI program: NEURON's
-``ParallelContext`` spreads the cells over the ranks and rank 0 returns the one Block
-(:mod:`mnsim.backends.neuron.parallel`). NEST is refused unless it was built with MPI (the
-wheel on PyPI is not), Brian2 always (it has no MPI), and ``compare``, ``validate``,
-``sweep``, ``list`` and ``morph`` are not MPI programs. A refusal is a
+Only ``mnsim run`` (and :func:`mnsim.run`) is an MPI program, on NEURON (its
+``ParallelContext`` spreads the cells over the ranks, :mod:`mnsim.backends.neuron.parallel`)
+and on a NEST built with MPI (NEST spreads them itself, :mod:`mnsim.backends.nest.parallel`);
+rank 0 returns the one Block. NEST without MPI (the wheel on PyPI) is refused, Brian2 always
+(it has no MPI), and ``compare``, ``validate``, ``sweep``, ``list`` and ``morph`` are not MPI
+programs. A refusal is a
 :class:`~mnsim.errors.CapabilityError` on every rank; the command line prints it on rank 0
 only. See ``docs/mpi.md``.
 
@@ -19,6 +20,7 @@ the dynamic loader finds, unless the user set it.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import sys
 from typing import Any
@@ -33,8 +35,8 @@ RANK_VARIABLES = ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "MV2_COMM_WORLD_RANK", "PM
 PMIX_SIZE_VARIABLES = ("SLURM_STEP_NUM_TASKS", "SLURM_NTASKS")
 MPI_COMMANDS = frozenset({"run"})
 DOCS = "docs/mpi.md"
-NEST_MPI_HOWTO = ("an MPI-enabled NEST: build it from source with cmake -Dwith-mpi=ON, or "
-                  "Spack's nest+mpi+python, or Fedora's python3-nest-openmpi")
+NEST_MPI_HOWTO = ("an MPI-enabled NEST: pip install --no-binary nest-simulator "
+                  "nest-simulator==3.10.0 -C cmake.define.with-mpi=ON, then mpi4py")
 
 _STATE: dict[str, Any] = {}  # "pc": NEURON's ParallelContext once MPI is started
 
@@ -79,7 +81,8 @@ def check_command(command: str, backend: str | None = None) -> None:
     if command not in MPI_COMMANDS:
         raise CapabilityError(f"'mnsim {command}' is not an MPI program, but mpiexec started "
                               f"{n} copies of it: run it without mpiexec (only 'mnsim run' "
-                              f"with --backend neuron uses MPI; see {DOCS})")
+                              f"uses MPI, with --backend neuron or an MPI-enabled NEST; see "
+                              f"{DOCS})")
     if backend is not None:
         check_backend(backend)
 
@@ -90,8 +93,8 @@ def check_backend(backend: str) -> None:
     Raises
     ------
     CapabilityError
-        Brian2 (no MPI), NEST without MPI, or NEST with MPI (mnsim does not gather its
-        recordings yet).
+        Brian2 (no MPI), NEST without MPI, or NEST with MPI but without mpi4py (which
+        gathers its ranks' recordings).
     """
     n = launched_ranks()
     if n <= 1 or backend == "neuron":
@@ -108,11 +111,16 @@ def check_backend(backend: str) -> None:
                                   f"network; run one process with --threads N, use "
                                   f"--backend neuron under mpiexec, or install {NEST_MPI_HOWTO}"
                                   f" (see {DOCS})")
-        raise CapabilityError(f"this NEST has MPI, but mnsim does not gather the recordings "
-                              f"of NEST's {n} ranks onto one Block yet: run one process with "
-                              f"--threads N, or use --backend neuron under mpiexec (see {DOCS})")
+        import importlib.util
+
+        if importlib.util.find_spec("mpi4py") is None:
+            raise CapabilityError(f"this NEST has MPI, and mnsim gathers the recordings of "
+                                  f"its {n} ranks with mpi4py, which is not installed: pip "
+                                  f"install mpi4py (built for the MPI library NEST uses; see "
+                                  f"{DOCS})")
 
 
+@functools.cache
 def nest_has_mpi() -> bool:
     """Whether the installed NEST was built with MPI (False when NEST is missing).
 

@@ -145,8 +145,8 @@ class Backend(ABC):
 
     def run(self, model: Model) -> neo.Block | None:
         """Check, build and simulate ``model``; return its results as a ``neo.Block``.
-        Under ``mpiexec`` (NEURON only, ``docs/mpi.md``) rank 0 returns the Block of the
-        whole network and the other ranks None."""
+        Under ``mpiexec`` (NEURON, or NEST built with MPI; ``docs/mpi.md``) rank 0 returns the
+        Block of the whole network and the other ranks None."""
         from mnsim.mpi import check_backend
         from mnsim.results import to_block
 

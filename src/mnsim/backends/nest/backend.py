@@ -38,7 +38,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mnsim.backends import ranks
 from mnsim.backends.base import Backend, Capabilities, RawResults, RawSignal
+from mnsim.backends.nest import parallel
 from mnsim.backends.nest.inputs import SPIKE_INPUTS, connect_spike_inputs
 from mnsim.backends.nest.network import connect_projections, node_ids, set_status
 from mnsim.backends.nest.plasticity import (
@@ -97,10 +99,14 @@ class _Built:
     crossings: dict[str, CrossingSink] = field(default_factory=dict)
     stdp: dict[str, tuple[str, float]] = field(default_factory=dict)  # projection -> model
     stdp_recorders: dict[str, Any] = field(default_factory=dict)  # population -> recorder
+    ranks: parallel.Ranks | None = None  # MPI ranks (None: one process)
+    # population -> positions, among its recorded neurons, of those this rank simulates
+    mine: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class NestBackend(Backend):
-    """Runs a model on NEST (``nest-simulator`` 3.x, threads; no MPI)."""
+    """Runs a model on NEST (``nest-simulator`` 3.x: threads, and MPI ranks where NEST was
+    built with MPI, :mod:`~mnsim.backends.nest.parallel`)."""
 
     name = "nest"
     module = "nest"
@@ -121,11 +127,19 @@ class NestBackend(Backend):
     def _build(self, model: Model) -> None:
         nest = _nest()
         _reset_kernel(nest, model, self.threads)
+        on_ranks = parallel.ranks_of(nest)
+        if on_ranks is None:
+            self._build_net(nest, model, _Built())
+        else:  # a failure on one rank raises on all of them
+            on_ranks.collective(lambda: self._build_net(nest, model, _Built(ranks=on_ranks)))
+
+    def _build_net(self, nest: ModuleType, model: Model, built: _Built) -> None:
+        """The body of :meth:`_build` after the kernel's reset; the same calls on every MPI
+        rank."""
         dt = model.simulation.dt_ms
         delay_steps = max(1, round(GENERATOR_DELAY_MS / dt))
         plan = plan_currents(model, delay_steps, native=model.connectivity == "native")
         _check_i_e(model, plan, (delay_steps + 1) * dt)
-        built = _Built()
         for name, pop in model.populations.items():
             built.nodes[name] = _create(nest, pop, plan)
         set_tau_minus(nest, built.nodes, model)
@@ -135,8 +149,11 @@ class NestBackend(Backend):
         built.i_e_schedule = _i_e_schedule(plan, built.nodes)
         _connect_generators(nest, plan, built.nodes, dt)
         built.stdp = connect_projections(nest, model, built.nodes)
-        for name in {p for s in built.stdp for p in (model.projections[s].pre,
-                                                     model.projections[s].post)}:
+        # in the model's order: on MPI ranks every rank must create the same devices in the
+        # same order (a set's order is its process's string hashing)
+        involved = {p for s in built.stdp for p in (model.projections[s].pre,
+                                                    model.projections[s].post)}
+        for name in [p for p in model.populations if p in involved]:
             built.stdp_recorders[name] = _spike_recorder(nest, model.populations[name])
             nest.Connect(built.nodes[name], built.stdp_recorders[name])
         connect_spike_inputs(nest, model, built.nodes)
@@ -165,32 +182,62 @@ class NestBackend(Backend):
                     _clear_events(nest, mm.device)
                 for sink in mm.sinks:
                     sink.add(events)
-        return self._results(model)
+        # on MPI ranks a collective call of its own, outside the checked step below: a rank
+        # that failed there must not leave the others in this one
+        stdp_spikes = self._stdp_spikes(model)
+        if built.ranks is None:
+            return self._results(model, stdp_spikes)
+        part = built.ranks.collective(lambda: self._part(model, stdp_spikes))
+        return built.ranks.gather(part, model, self._integration(model))
 
-    def _results(self, model: Model) -> RawResults:
+    def _part(self, model: Model, stdp_spikes: dict[str, tuple[np.ndarray, np.ndarray]]
+              ) -> ranks.Part:
+        """What this MPI rank recorded (its own neurons), to send to rank 0."""
+        raw = self._results(model, stdp_spikes)
+        spikes = {name: (np.asarray(model.record[name].indices)[self._built.mine[name]], trains)
+                  for name, trains in raw.spikes.items()}
+        return ranks.Part(spikes=spikes, signals=raw.signals, weights=raw.weights)
+
+    @staticmethod
+    def _integration(model: Model) -> str:
+        return "; ".join(sorted({CELLS[t].integration for t in model.cell_types}))
+
+    def _stdp_spikes(self, model: Model) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The spikes of the populations on either side of an ``stdp`` projection, as
+        :func:`spike_steps` returns them; on MPI ranks, every rank's (the owed potentiation
+        needs the presynaptic spikes of neurons other ranks simulate)."""
         built = self._built
-        spikes = {name: sink.trains() for name, sink in built.crossings.items()}
+        dt = model.simulation.dt_ms
+        n_steps = round(model.simulation.duration_ms / dt)
+        spikes = {name: spike_steps(rec, built.nodes[name][0].global_id,
+                                    model.populations[name].size, dt, n_steps)
+                  for name, rec in built.stdp_recorders.items()}
+        if built.ranks is not None:
+            spikes = {name: built.ranks.all_spike_steps(s) for name, s in spikes.items()}
+        return spikes
+
+    def _results(self, model: Model, stdp_spikes: dict[str, tuple[np.ndarray, np.ndarray]]
+                 ) -> RawResults:
+        """The recordings as raw results; on an MPI rank, of the neurons it simulates."""
+        built = self._built
+        found = {name: sink.trains() for name, sink in built.crossings.items()}
         for name, (recorder, ids) in built.spike_recorders.items():
-            spikes[name] = spike_trains(in_ms(recorder.get("events"), model.simulation.dt_ms),
-                                        ids, model.simulation.duration_ms)
+            found[name] = spike_trains(in_ms(recorder.get("events"), model.simulation.dt_ms),
+                                       ids, model.simulation.duration_ms)
+        spikes = {name: found[name] for name in model.record if name in found}
         signals = []
         for name, sink in built.signals.items():
             rec = model.record[name]
             units = CELL_TYPES[model.populations[name].cell.type].recordables
+            indices = tuple(np.asarray(rec.indices)[built.mine[name]].tolist())
             for var, data in sink.data.items():
                 if np.isnan(data).any():
                     raise SimulationError(f"NEST returned incomplete samples of '{name}.{var}'")
                 signals.append(RawSignal(population=name, variable=var, unit=units[var],
                                          interval_ms=rec.interval_ms, data=data,
-                                         indices=rec.indices))
-        methods = sorted({CELLS[t].integration for t in model.cell_types})
-        dt = model.simulation.dt_ms
-        n_steps = round(model.simulation.duration_ms / dt)
-        stdp_spikes = {name: spike_steps(rec, built.nodes[name][0].global_id,
-                                         model.populations[name].size, dt, n_steps)
-                       for name, rec in built.stdp_recorders.items()}
+                                         indices=indices))
         weights = final_weights(_nest(), model, built.nodes, built.stdp, stdp_spikes)
-        return RawResults(spikes=spikes, signals=signals, integration="; ".join(methods),
+        return RawResults(spikes=spikes, signals=signals, integration=self._integration(model),
                           weights=weights)
 
 
@@ -317,12 +364,16 @@ def _add_recorders(nest: ModuleType, model: Model, rec: Recording, built: _Built
     nodes = built.nodes[rec.population]
     if len(rec.indices) < pop.size:
         nodes = nodes[list(rec.indices)]
-    ids = node_ids(built.nodes[rec.population])[list(rec.indices)]
+    # on MPI ranks, every rank's devices record from all of `nodes` and see its own only
+    mine = (np.arange(len(rec.indices)) if built.ranks is None
+            else np.flatnonzero(parallel.local(nodes)))
+    built.mine[rec.population] = mine
+    ids = node_ids(built.nodes[rec.population])[list(rec.indices)][mine]
     by_crossing = "spikes" in rec.variables and table.spike_threshold_mV is not None
     n_steps = round(model.simulation.duration_ms / dt)
 
     def crossing_sink() -> CrossingSink:
-        sink = CrossingSink(ids, as_array(nodes.get("V_m"), ids.size),
+        sink = CrossingSink(ids, as_array(nodes.get("V_m"), len(nodes))[mine],
                             table.spike_threshold_mV, dt, last_step=n_steps)
         built.crossings[rec.population] = sink
         return sink
@@ -341,8 +392,8 @@ def _add_recorders(nest: ModuleType, model: Model, rec: Recording, built: _Built
         record_from = list(dict.fromkeys(name for name, _ in variables.values()))
         # synaptic conductances (g_ex, g_in) are recordable but not in NEST's status: they
         # start at 0
-        status = nodes[0].get()
-        initial = {name: as_array(nodes.get(name), ids.size) if name in status
+        status = nest.GetDefaults(table.model)
+        initial = {name: as_array(nodes.get(name), len(nodes))[mine] if name in status
                    else np.zeros(ids.size) for name in record_from}
         sink = SignalSink(ids, variables, rec.interval_ms,
                           round(model.simulation.duration_ms / rec.interval_ms), initial)

@@ -123,12 +123,16 @@ def spike_trains(events: Events, ids: np.ndarray, t_max_ms: float) -> list[np.nd
 
 
 def _split(times: np.ndarray, cols: np.ndarray, n: int) -> list[np.ndarray]:
+    if n == 0:  # an MPI rank that simulates none of the recorded neurons
+        return []
     order = np.lexsort((times, cols))
     times, cols = times[order], cols[order]
     bounds = np.searchsorted(cols, np.arange(1, n))
     return [np.ascontiguousarray(t) for t in np.split(times, bounds)]
 
 
-def as_array(values: float | Sequence[float], n: int) -> np.ndarray:
-    """A NodeCollection ``get`` result (scalar for one node, tuple otherwise) as an array."""
+def as_array(values: float | None | Sequence[float | None], n: int) -> np.ndarray:
+    """A NodeCollection ``get`` result (scalar for one node, tuple otherwise) as an array.
+    NEST gives None for a node another MPI rank simulates: NaN here (numpy's float of
+    None)."""
     return np.broadcast_to(np.atleast_1d(np.asarray(values, dtype=float)), (n,)).copy()
