@@ -1,14 +1,17 @@
-"""Benchmark: a Brunel (2000) network on NEURON in 1 and 2 MPI ranks (issue 6, section 4).
+"""Benchmark: a Brunel (2000) network on NEURON (or an MPI-enabled NEST) in 1 and 2 MPI ranks
+(issue 6, section 4).
 
     .venv/bin/python scripts/bench_mpi.py                  # brunel2000:small, 3 repeats
     .venv/bin/python scripts/bench_mpi.py --ranks 1,2 --repeats 1 --duration "100 ms"
     .venv/bin/python scripts/bench_mpi.py --model brunel2000 --duration "100 ms" --repeats 1
+    .venv/bin/python scripts/bench_mpi.py --backend nest --ranks 1,1x2,2   # NEST built with MPI
 
 (``scripts/bench_sweep.py`` is the Dask side of the same section: a parameter sweep on local
 workers.) Each measurement is what a user types,
-``mpiexec -n N python -m mnsim.cli run MODEL --backend neuron -o OUT.pkl``, in a fresh job;
-rank counts alternate between repetitions (1, 2, 2, 1, ...). Reported per rank count (median
-of the repetitions, min-max in brackets):
+``mpiexec -n N python -m mnsim.cli run MODEL --backend B --threads T -o OUT.pkl``, in a fresh
+job; the configurations alternate between repetitions (1, 2, 2, 1, ...). A configuration is
+``N`` ranks or ``NxT``, N ranks of T threads each (NEST; NEURON ignores threads). Reported
+per configuration (median of the repetitions, min-max in brackets):
 
 * **build** and **run**: the Block's ``build_time_s`` and ``run_time_s``, measured on rank 0.
   Build is the cells, the draw of every connection (each rank draws them all, then builds the
@@ -17,7 +20,8 @@ of the repetitions, min-max in brackets):
 * **wall**: the whole ``mpiexec`` command: starting Python and MPI, loading the model, build,
   run, Neo and writing the Block.
 * **spikes**: in the Block (all neurons), and whether every spike train is identical to the
-  first rank count's (exit code 1 if not).
+  first configuration's with as many virtual processes (ranks x threads; NEST's own random
+  numbers depend on that count, NEURON's and mnsim's on neither): exit code 1 if not.
 
 ``brunel2000:small`` (2,500 ``IF_curr_delta`` neurons, in-degrees 1,000 and 250: 3.1 million
 NetCons, a 20 kHz Poisson train into each neuron from its own Random123 stream, 500 ms) is the
@@ -53,12 +57,15 @@ def mpiexec_command(ranks: int) -> list[str]:
     return [exe, "-n", str(ranks)] + (["--oversubscribe"] if open_mpi else [])
 
 
-def one_run(ranks: int, model: str, duration: str | None, out: Path) -> dict:
-    """One ``mpiexec -n ranks mnsim run``: times, spike trains."""
+def one_run(config: tuple[int, int], backend: str, model: str, duration: str | None,
+            out: Path) -> dict:
+    """One ``mpiexec -n ranks mnsim run --threads threads``: times, spike trains."""
     import mnsim
 
+    ranks, threads = config
     cmd = [*mpiexec_command(ranks), sys.executable, "-m", "mnsim.cli", "run", model,
-           "--backend", "neuron", "-o", str(out), "--set", "expect=[]"]
+           "--backend", backend, "--threads", str(threads), "-o", str(out),
+           "--set", "expect=[]"]
     if duration:
         cmd += ["--set", f"simulation.duration={duration}"]
     env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
@@ -70,7 +77,7 @@ def one_run(ranks: int, model: str, duration: str | None, out: Path) -> dict:
         sys.exit(f"bench_mpi: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
     block = mnsim.load_results(out)
     trains = [np.asarray(st.magnitude) for st in block.segments[0].spiketrains]
-    return {"ranks": ranks, "build_s": float(block.annotations["build_time_s"]),
+    return {"ranks": ranks, "threads": threads, "build_s": float(block.annotations["build_time_s"]),
             "run_s": float(block.annotations["run_time_s"]), "wall_s": wall,
             "spikes": int(sum(t.size for t in trains)), "trains": trains}
 
@@ -80,52 +87,76 @@ def _cell(values: list[float]) -> str:
     return f"{med:.2f}" + (f" ({min(values):.2f}-{max(values):.2f})" if len(values) > 1 else "")
 
 
+def _same(trains: list[np.ndarray], reference: list[np.ndarray]) -> bool:
+    return len(trains) == len(reference) and all(np.array_equal(a, b)
+                                                  for a, b in zip(trains, reference))
+
+
+def _config(text: str) -> tuple[int, int]:
+    ranks, _, threads = text.strip().partition("x")
+    return int(ranks), int(threads or 1)
+
+
+def _name(config: tuple[int, int]) -> str:
+    return f"{config[0]}" if config[1] == 1 else f"{config[0]}x{config[1]}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="brunel2000:small")
     parser.add_argument("--duration", help="override simulation.duration, e.g. '100 ms'")
-    parser.add_argument("--ranks", default="1,2", help="comma-separated rank counts")
+    parser.add_argument("--backend", choices=("neuron", "nest"), default="neuron")
+    parser.add_argument("--ranks", default="1,2",
+                        help="comma-separated configurations: N ranks, or NxT (T threads each)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", help="write the timings here")
     args = parser.parse_args()
-    counts = [int(n) for n in args.ranks.split(",")]
+    configs = [_config(c) for c in args.ranks.split(",")]
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"{args.model}{' for ' + args.duration if args.duration else ''} on NEURON; "
+    print(f"{args.model}{' for ' + args.duration if args.duration else ''} on {args.backend}; "
           f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), load "
           f"{load}; {args.repeats} repetitions", flush=True)
-    results: dict[int, list[dict]] = {n: [] for n in counts}
-    reference = None
+    results: dict[tuple[int, int], list[dict]] = {c: [] for c in configs}
+    # 0: the first run; n > 0: the first run with n virtual processes
+    references: dict[int, tuple[str, list]] = {}
     identical = True
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.repeats):
-            for n in counts if rep % 2 == 0 else counts[::-1]:
-                r = one_run(n, args.model, args.duration, Path(tmp) / f"{n}.pkl")
-                if reference is None:
-                    reference = r["trains"]
-                same = (len(r["trains"]) == len(reference)
-                        and all(np.array_equal(a, b) for a, b in zip(r["trains"], reference)))
+            for c in configs if rep % 2 == 0 else configs[::-1]:
+                r = one_run(c, args.backend, args.model, args.duration,
+                            Path(tmp) / f"{_name(c)}.pkl")
+                # NEURON's results depend on neither ranks nor threads: one reference
+                vps = c[0] * c[1] if args.backend == "nest" else 1
+                first = references.setdefault(0, (_name(c), r["trains"]))
+                same_vps = references.setdefault(vps, (_name(c), r["trains"]))
+                r["identical_to"] = next((name for name, trains in (first, same_vps)
+                                          if _same(r["trains"], trains)), None)
+                same = r["identical_to"] is not None
                 identical &= same
-                r["identical"] = same
                 del r["trains"]
-                results[n].append(r)
-                print(f"  {n} rank(s): build {r['build_s']:.2f} s, run {r['run_s']:.2f} s, "
+                results[c].append(r)
+                print(f"  {_name(c)}: build {r['build_s']:.2f} s, run {r['run_s']:.2f} s, "
                       f"wall {r['wall_s']:.2f} s, {r['spikes']} spikes"
                       f"{'' if same else ' (DIFFERENT spike trains)'}", flush=True)
-    base = statistics.median(r["wall_s"] for r in results[counts[0]])
-    base_run = statistics.median(r["run_s"] for r in results[counts[0]])
-    print("\nMedians in s (min-max); speed-up against the first rank count.\n")
-    print("| ranks | build | run | wall | run speed-up | wall speed-up | spikes | identical |")
+    base = statistics.median(r["wall_s"] for r in results[configs[0]])
+    base_run = statistics.median(r["run_s"] for r in results[configs[0]])
+    print(f"\nMedians in s (min-max); speed-up against {_name(configs[0])}; NxT: N ranks of T "
+          f"threads.\n")
+    print("| ranks | build | run | wall | run speed-up | wall speed-up | spikes | identical to |")
     print("|---|---|---|---|---|---|---|---|")
-    for n, rs in results.items():
+    for c, rs in results.items():
         run = statistics.median(r["run_s"] for r in rs)
         wall = statistics.median(r["wall_s"] for r in rs)
-        print(f"| {n} | {_cell([r['build_s'] for r in rs])} | {_cell([r['run_s'] for r in rs])} "
-              f"| {_cell([r['wall_s'] for r in rs])} | {base_run / run:.2f} | {base / wall:.2f} "
-              f"| {rs[0]['spikes']} | {'yes' if all(r['identical'] for r in rs) else 'NO'} |")
+        same = {r["identical_to"] for r in rs}
+        print(f"| {_name(c)} | {_cell([r['build_s'] for r in rs])} | "
+              f"{_cell([r['run_s'] for r in rs])} | {_cell([r['wall_s'] for r in rs])} | "
+              f"{base_run / run:.2f} | {base / wall:.2f} | {rs[0]['spikes']} | "
+              f"{'NO' if None in same else ', '.join(sorted(same))} |")
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"model": args.model, "duration": args.duration,
-                                               "results": results}, indent=1))
+        Path(args.json).write_text(json.dumps(
+            {"model": args.model, "backend": args.backend, "duration": args.duration,
+             "results": {_name(c): rs for c, rs in results.items()}}, indent=1))
     return 0 if identical else 1
 
 
