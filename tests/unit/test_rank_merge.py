@@ -113,3 +113,31 @@ def test_nest_with_mpi_needs_mpi4py_under_mpiexec(monkeypatch):
     monkeypatch.setattr("importlib.util.find_spec", real)
     if real("mpi4py") is not None:
         mpi.check_backend("nest")  # allowed
+
+
+class FakeNest:
+    """What ranks_of reads of NEST: its number of processes, its rank, its build."""
+
+    def __init__(self, processes):
+        self.processes = processes
+        self.build_info = {"mpiexec": "/usr/bin/mpiexec"}
+
+    def NumProcesses(self):  # noqa: N802 - NEST's name
+        return self.processes
+
+    def Rank(self):  # noqa: N802
+        return 0
+
+
+def test_nest_on_another_number_of_ranks_than_mpiexec_started_is_refused(monkeypatch):
+    from mnsim.backends.nest.parallel import ranks_of
+
+    monkeypatch.delenv("OMPI_COMM_WORLD_SIZE", raising=False)
+    monkeypatch.delenv("PMI_SIZE", raising=False)
+    assert ranks_of(FakeNest(1)) is None  # one process, no launcher
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")  # another MPI's mpiexec: NEST alone
+    with pytest.raises(CapabilityError, match=r"mpiexec started 2 rank\(s\) but NEST runs on "
+                                              r"1: start it with the mpiexec of the MPI "
+                                              r"library NEST was built with "
+                                              r"\(/usr/bin/mpiexec\)"):
+        ranks_of(FakeNest(1))

@@ -75,9 +75,17 @@ def ranks_of(nest: ModuleType) -> Ranks | None:
     Raises
     ------
     CapabilityError
-        mpi4py is missing, or runs on another MPI than NEST.
+        NEST runs alone although the launcher started several ranks (another MPI's
+        mpiexec), or mpi4py is missing or runs on another MPI than NEST.
     """
-    n = int(nest.NumProcesses())
+    from mnsim.mpi import launched_ranks
+
+    n, launched = int(nest.NumProcesses()), launched_ranks()
+    if n == 1 < launched:  # another MPI's mpiexec: every rank would run the whole network
+        built_with = getattr(nest, "build_info", {}).get("mpiexec") or "see nest.build_info"
+        raise CapabilityError(f"mpiexec started {launched} rank(s) but NEST runs on {n}: "
+                              f"start it with the mpiexec of the MPI library NEST was built "
+                              f"with ({built_with})")
     if n <= 1:
         return None
     try:
