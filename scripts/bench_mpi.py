@@ -128,10 +128,15 @@ def main() -> int:
                 # NEURON's results depend on neither ranks nor threads: one reference
                 vps = c[0] * c[1] if args.backend == "nest" else 1
                 first = references.setdefault(0, (_name(c), r["trains"]))
-                same_vps = references.setdefault(vps, (_name(c), r["trains"]))
-                r["identical_to"] = next((name for name, trains in (first, same_vps)
-                                          if _same(r["trains"], trains)), None)
-                same = r["identical_to"] is not None
+                if vps in references:  # must equal the first run with as many VPs
+                    same = _same(r["trains"], references[vps][1])
+                    r["identical_to"] = (first[0] if _same(r["trains"], first[1])
+                                         else references[vps][0] if same else None)
+                else:  # the first with this many VPs: NEST may draw another network
+                    references[vps] = (_name(c), r["trains"])
+                    same = True
+                    r["identical_to"] = (first[0] if _same(r["trains"], first[1])
+                                         else f"new draw ({vps} VPs)")
                 identical &= same
                 del r["trains"]
                 results[c].append(r)

@@ -233,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mnsim.mpi import check_command, launched_rank, launched_ranks
 
     try:
-        if launched_ranks() > 1:  # under mpiexec: only `run` on NEURON (docs/mpi.md)
+        if launched_ranks() > 1:  # mpiexec: only `run`, on NEURON or an MPI NEST (docs/mpi.md)
             check_command(args.command, getattr(args, "backend", None))
         return COMMANDS[args.command](args)
     except MnsimError as exc:

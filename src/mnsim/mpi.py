@@ -35,8 +35,9 @@ RANK_VARIABLES = ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "MV2_COMM_WORLD_RANK", "PM
 PMIX_SIZE_VARIABLES = ("SLURM_STEP_NUM_TASKS", "SLURM_NTASKS")
 MPI_COMMANDS = frozenset({"run"})
 DOCS = "docs/mpi.md"
-NEST_MPI_HOWTO = ("an MPI-enabled NEST: pip install --no-binary nest-simulator "
-                  "nest-simulator==3.10.0 -C cmake.define.with-mpi=ON, then mpi4py")
+NEST_MPI_HOWTO = ("an MPI-enabled NEST: pip install --force-reinstall --no-deps --no-binary "
+                  "nest-simulator nest-simulator==3.10.0 -C cmake.define.with-mpi=ON, then "
+                  "mpi4py")
 
 _STATE: dict[str, Any] = {}  # "pc": NEURON's ParallelContext once MPI is started
 

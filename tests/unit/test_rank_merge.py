@@ -98,6 +98,14 @@ def test_a_failure_on_one_rank_is_raised_on_every_rank():
     with pytest.raises(SimulationError, match="^no memory$"):  # rank 1 raises its own
         collective(fails, lambda _: reports, "NEST")
     assert collective(ok, lambda _: [None, None], "NEST") == 1
+    sent = []  # what a rank that failed with another error tells the others: its type too
+
+    def key_error():
+        raise KeyError("V_m")
+
+    with pytest.raises(KeyError):
+        collective(key_error, lambda report: sent.append(report) or [report, None], "NEST")
+    assert sent == ["KeyError: 'V_m'"]
 
 
 def test_nest_with_mpi_needs_mpi4py_under_mpiexec(monkeypatch):
@@ -116,7 +124,7 @@ def test_nest_with_mpi_needs_mpi4py_under_mpiexec(monkeypatch):
 
 
 class FakeNest:
-    """What ranks_of reads of NEST: its number of processes, its rank, its build."""
+    """What mpi_ranks reads of NEST: its number of processes, its rank, its build."""
 
     def __init__(self, processes):
         self.processes = processes
@@ -130,14 +138,14 @@ class FakeNest:
 
 
 def test_nest_on_another_number_of_ranks_than_mpiexec_started_is_refused(monkeypatch):
-    from mnsim.backends.nest.parallel import ranks_of
+    from mnsim.backends.nest.parallel import mpi_ranks
 
     monkeypatch.delenv("OMPI_COMM_WORLD_SIZE", raising=False)
     monkeypatch.delenv("PMI_SIZE", raising=False)
-    assert ranks_of(FakeNest(1)) is None  # one process, no launcher
+    assert mpi_ranks(FakeNest(1)) is None  # one process, no launcher
     monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")  # another MPI's mpiexec: NEST alone
     with pytest.raises(CapabilityError, match=r"mpiexec started 2 rank\(s\) but NEST runs on "
                                               r"1: start it with the mpiexec of the MPI "
                                               r"library NEST was built with "
                                               r"\(/usr/bin/mpiexec\)"):
-        ranks_of(FakeNest(1))
+        mpi_ranks(FakeNest(1))

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from mnsim.backends.base import RawResults, RawSignal
-from mnsim.errors import SimulationError
+from mnsim.errors import MnsimError, SimulationError
 from mnsim.spec.model import Model, Recording
 
 T = TypeVar("T")
@@ -47,7 +47,7 @@ def collective(step: Callable[[], T], allgather: Callable[[Any], list[Any]],
         result = step()
     except Exception as exc:  # noqa: BLE001 - reported to every rank, then raised
         error = exc
-    reports = allgather(None if error is None else str(error))
+    reports = allgather(None if error is None else describe(error))
     if error is not None:
         raise error
     for rank, message in enumerate(reports):
@@ -55,6 +55,12 @@ def collective(step: Callable[[], T], allgather: Callable[[Any], list[Any]],
             raise SimulationError(f"{simulator} MPI rank {rank} of {len(reports)} failed: "
                                   f"{message}")
     return result
+
+
+def describe(exc: BaseException) -> str:
+    """An error in one line for the other ranks: mnsim's own by their message, others with
+    their type (``KeyError: 'V_m'``)."""
+    return str(exc) if isinstance(exc, MnsimError) else f"{type(exc).__name__}: {exc}"
 
 
 def merge(parts: Sequence[Part], model: Model, integration: str) -> RawResults:

@@ -42,7 +42,7 @@ from mnsim.backends import ranks
 from mnsim.backends.base import Backend, Capabilities, RawResults, RawSignal
 from mnsim.backends.nest import parallel
 from mnsim.backends.nest.inputs import SPIKE_INPUTS, connect_spike_inputs
-from mnsim.backends.nest.network import connect_projections, node_ids, set_status
+from mnsim.backends.nest.network import connect_projections, get_values, node_ids, set_status
 from mnsim.backends.nest.plasticity import (
     aligned_min_delay_steps,
     check_synapses,
@@ -54,7 +54,6 @@ from mnsim.backends.nest.plasticity import (
 from mnsim.backends.nest.recording import (
     CrossingSink,
     SignalSink,
-    as_array,
     in_ms,
     spike_trains,
 )
@@ -99,9 +98,9 @@ class _Built:
     crossings: dict[str, CrossingSink] = field(default_factory=dict)
     stdp: dict[str, tuple[str, float]] = field(default_factory=dict)  # projection -> model
     stdp_recorders: dict[str, Any] = field(default_factory=dict)  # population -> recorder
-    ranks: parallel.Ranks | None = None  # MPI ranks (None: one process)
+    mpi: parallel.MpiRanks | None = None  # MPI ranks (None: one process)
     # population -> positions, among its recorded neurons, of those this rank simulates
-    mine: dict[str, np.ndarray] = field(default_factory=dict)
+    local_columns: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class NestBackend(Backend):
@@ -127,11 +126,11 @@ class NestBackend(Backend):
     def _build(self, model: Model) -> None:
         nest = _nest()
         _reset_kernel(nest, model, self.threads)
-        on_ranks = parallel.ranks_of(nest)
-        if on_ranks is None:
+        mpi = parallel.mpi_ranks(nest)
+        if mpi is None:
             self._build_net(nest, model, _Built())
         else:  # a failure on one rank raises on all of them
-            on_ranks.collective(lambda: self._build_net(nest, model, _Built(ranks=on_ranks)))
+            mpi.collective(lambda: self._build_net(nest, model, _Built(mpi=mpi)))
 
     def _build_net(self, nest: ModuleType, model: Model, built: _Built) -> None:
         """The body of :meth:`_build` after the kernel's reset; the same calls on every MPI
@@ -161,7 +160,21 @@ class NestBackend(Backend):
             _add_recorders(nest, model, rec, built)
         self._built = built
 
-    def _simulate(self, model: Model) -> RawResults:
+    def _simulate(self, model: Model) -> RawResults | None:
+        built = self._built
+        if built.mpi is None:
+            self._run(model)
+            return self._results(model, self._stdp_spikes(model))
+        # an error inside NEST's run leaves the other ranks in its spike exchange: abort
+        built.mpi.abort_on_error(lambda: self._run(model))
+        local_stdp = built.mpi.collective(lambda: self._stdp_spikes(model))
+        stdp_spikes = {name: built.mpi.all_spike_steps(s) for name, s in local_stdp.items()}
+        part = built.mpi.collective(lambda: self._part(model, stdp_spikes))
+        return built.mpi.gather(part, model, self._integration(model))
+
+    def _run(self, model: Model) -> None:
+        """``Simulate`` in chunks, emptying the multimeters into their sinks after each (on
+        MPI ranks the same chunks on every rank: each ``Simulate`` ends in a barrier)."""
         nest = _nest()
         built = self._built
         dt = model.simulation.dt_ms
@@ -182,19 +195,13 @@ class NestBackend(Backend):
                     _clear_events(nest, mm.device)
                 for sink in mm.sinks:
                     sink.add(events)
-        # on MPI ranks a collective call of its own, outside the checked step below: a rank
-        # that failed there must not leave the others in this one
-        stdp_spikes = self._stdp_spikes(model)
-        if built.ranks is None:
-            return self._results(model, stdp_spikes)
-        part = built.ranks.collective(lambda: self._part(model, stdp_spikes))
-        return built.ranks.gather(part, model, self._integration(model))
 
     def _part(self, model: Model, stdp_spikes: dict[str, tuple[np.ndarray, np.ndarray]]
               ) -> ranks.Part:
         """What this MPI rank recorded (its own neurons), to send to rank 0."""
         raw = self._results(model, stdp_spikes)
-        spikes = {name: (np.asarray(model.record[name].indices)[self._built.mine[name]], trains)
+        columns = self._built.local_columns
+        spikes = {name: (np.asarray(model.record[name].indices)[columns[name]], trains)
                   for name, trains in raw.spikes.items()}
         return ranks.Part(spikes=spikes, signals=raw.signals, weights=raw.weights)
 
@@ -204,17 +211,14 @@ class NestBackend(Backend):
 
     def _stdp_spikes(self, model: Model) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The spikes of the populations on either side of an ``stdp`` projection, as
-        :func:`spike_steps` returns them; on MPI ranks, every rank's (the owed potentiation
-        needs the presynaptic spikes of neurons other ranks simulate)."""
+        :func:`spike_steps` returns them (on an MPI rank, of its own neurons: the owed
+        potentiation needs every rank's, :meth:`parallel.MpiRanks.all_spike_steps`)."""
         built = self._built
         dt = model.simulation.dt_ms
         n_steps = round(model.simulation.duration_ms / dt)
-        spikes = {name: spike_steps(rec, built.nodes[name][0].global_id,
-                                    model.populations[name].size, dt, n_steps)
-                  for name, rec in built.stdp_recorders.items()}
-        if built.ranks is not None:
-            spikes = {name: built.ranks.all_spike_steps(s) for name, s in spikes.items()}
-        return spikes
+        return {name: spike_steps(rec, built.nodes[name][0].global_id,
+                                  model.populations[name].size, dt, n_steps)
+                for name, rec in built.stdp_recorders.items()}
 
     def _results(self, model: Model, stdp_spikes: dict[str, tuple[np.ndarray, np.ndarray]]
                  ) -> RawResults:
@@ -229,7 +233,7 @@ class NestBackend(Backend):
         for name, sink in built.signals.items():
             rec = model.record[name]
             units = CELL_TYPES[model.populations[name].cell.type].recordables
-            indices = tuple(np.asarray(rec.indices)[built.mine[name]].tolist())
+            indices = tuple(np.asarray(rec.indices)[built.local_columns[name]].tolist())
             for var, data in sink.data.items():
                 if np.isnan(data).any():
                     raise SimulationError(f"NEST returned incomplete samples of '{name}.{var}'")
@@ -328,7 +332,7 @@ def _i_e_schedule(plan: CurrentPlan, nodes: dict[str, Any]) -> dict[int, dict[st
     for step in sorted(plan.i_e_changes):
         for name, delta in plan.i_e_changes[step].items():
             if name not in i_e:
-                i_e[name] = as_array(nodes[name].get("I_e"), delta.size)
+                i_e[name] = get_values(nodes[name], "I_e")
             i_e[name] = i_e[name] + delta
             schedule.setdefault(step, {})[name] = i_e[name]
     return schedule
@@ -365,15 +369,15 @@ def _add_recorders(nest: ModuleType, model: Model, rec: Recording, built: _Built
     if len(rec.indices) < pop.size:
         nodes = nodes[list(rec.indices)]
     # on MPI ranks, every rank's devices record from all of `nodes` and see its own only
-    mine = (np.arange(len(rec.indices)) if built.ranks is None
+    mine = (np.arange(len(rec.indices)) if built.mpi is None
             else np.flatnonzero(parallel.local(nodes)))
-    built.mine[rec.population] = mine
+    built.local_columns[rec.population] = mine
     ids = node_ids(built.nodes[rec.population])[list(rec.indices)][mine]
     by_crossing = "spikes" in rec.variables and table.spike_threshold_mV is not None
     n_steps = round(model.simulation.duration_ms / dt)
 
     def crossing_sink() -> CrossingSink:
-        sink = CrossingSink(ids, as_array(nodes.get("V_m"), len(nodes))[mine],
+        sink = CrossingSink(ids, get_values(nodes, "V_m")[mine],
                             table.spike_threshold_mV, dt, last_step=n_steps)
         built.crossings[rec.population] = sink
         return sink
@@ -383,7 +387,8 @@ def _add_recorders(nest: ModuleType, model: Model, rec: Recording, built: _Built
         device = nest.Create("multimeter", params={"interval": interval_ms,
                                                    "record_from": record_from})
         nest.Connect(device, nodes)
-        per_step = ids.size * len(record_from) * dt / interval_ms
+        # of all recorded neurons, not this rank's: the chunks must be the same on every rank
+        per_step = len(nodes) * len(record_from) * dt / interval_ms
         built.multimeters.append(_Multimeter(device, per_step, sinks))
 
     if rec.signals:
@@ -393,7 +398,7 @@ def _add_recorders(nest: ModuleType, model: Model, rec: Recording, built: _Built
         # synaptic conductances (g_ex, g_in) are recordable but not in NEST's status: they
         # start at 0
         status = nest.GetDefaults(table.model)
-        initial = {name: as_array(nodes.get(name), len(nodes))[mine] if name in status
+        initial = {name: get_values(nodes, name)[mine] if name in status
                    else np.zeros(ids.size) for name in record_from}
         sink = SignalSink(ids, variables, rec.interval_ms,
                           round(model.simulation.duration_ms / rec.interval_ms), initial)

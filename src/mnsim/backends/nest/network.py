@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mnsim import draw
+from mnsim.backends.nest.recording import as_array
 from mnsim.backends.nest.translate import CELLS, nest_synapse, weight_factor
 from mnsim.spec.model import Distribution, Model, Projection, Quantity, Synapse
 
@@ -82,6 +83,18 @@ def set_status(nest: ModuleType, nodes: Any, params: dict[str, Any] | list[dict[
         nest.ll_api.nestkernel.llapi_set_nc_status(nodes._datum, params)
     except AttributeError:  # other NEST internals: the public, slower way
         nodes.set(params)
+
+
+def get_values(nodes: Any, key: str) -> np.ndarray:
+    """One float per node of ``nodes`` from NEST's status. NaN for the nodes another MPI rank
+    simulates: NEST gives None for them, and leaves the key out when none is local."""
+    try:
+        values = nodes.get(key)
+    except KeyError:
+        if np.asarray(nodes.get("local")).any():
+            raise
+        return np.full(len(nodes), np.nan)
+    return as_array(values, len(nodes))
 
 
 def node_ids(nodes: Any) -> np.ndarray:

@@ -12,8 +12,10 @@ that rank's neurons, so what mnsim adds is the gathering:
   gather) and merges (:func:`mnsim.backends.ranks.merge`); the other ranks return None;
 * the final ``stdp`` weights are read where the connections are (on the target's rank), but
   the weight owed to the last spike pairs needs the presynaptic spikes of every rank
-  (:meth:`Ranks.all_spike_steps`);
-* a failure on one rank is raised on all of them (:meth:`Ranks.collective`).
+  (:meth:`MpiRanks.all_spike_steps`);
+* a failure on one rank while building or collecting is raised on all of them
+  (:meth:`MpiRanks.collective`); one inside NEST's run ends the job
+  (:meth:`MpiRanks.abort_on_error`): the other ranks wait in NEST's spike exchange.
 
 NEST's own random numbers (``connectivity: native``, native Poisson and noise generators)
 depend on the number of virtual processes, not on how they are split: ``mpiexec -n 2`` gives
@@ -23,6 +25,8 @@ either.
 
 from __future__ import annotations
 
+import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -40,7 +44,7 @@ T = TypeVar("T")
 
 
 @dataclass
-class Ranks:
+class MpiRanks:
     """This process's place among NEST's MPI ranks, and mpi4py's communicator."""
 
     comm: Any  # mpi4py.MPI.Comm
@@ -50,6 +54,19 @@ class Ranks:
     def collective(self, step: Callable[[], T]) -> T:
         """Run ``step`` on every rank; if it failed on any, raise on all."""
         return ranks.collective(step, self.comm.allgather, "NEST")
+
+    def abort_on_error(self, step: Callable[[], T]) -> T:
+        """Run ``step`` (NEST's ``Simulate``); if it fails, print the error and end the whole
+        job (``MPI_Abort``, exit code 2): the other ranks are inside NEST's spike exchange and
+        cannot be told otherwise."""
+        try:
+            return step()
+        except Exception as exc:  # noqa: BLE001 - reported, then the job ends
+            traceback.print_exc()
+            print(f"mnsim: error: NEST MPI rank {self.rank} of {self.n} failed during the run: "
+                  f"{ranks.describe(exc)}; ending the job", file=sys.stderr, flush=True)
+            self.comm.Abort(2)
+            raise  # not reached
 
     def all_spike_steps(self, mine: tuple[np.ndarray, np.ndarray]
                         ) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +86,7 @@ class Ranks:
                                          f"distribution and spike exchange)")
 
 
-def ranks_of(nest: ModuleType) -> Ranks | None:
+def mpi_ranks(nest: ModuleType) -> MpiRanks | None:
     """The ranks when NEST runs on several; None in one process.
 
     Raises
@@ -78,7 +95,7 @@ def ranks_of(nest: ModuleType) -> Ranks | None:
         NEST runs alone although the launcher started several ranks (another MPI's
         mpiexec), or mpi4py is missing or runs on another MPI than NEST.
     """
-    from mnsim.mpi import launched_ranks
+    from mnsim.mpi import DOCS, launched_ranks
 
     n, launched = int(nest.NumProcesses()), launched_ranks()
     if n == 1 < launched:  # another MPI's mpiexec: every rank would run the whole network
@@ -94,14 +111,14 @@ def ranks_of(nest: ModuleType) -> Ranks | None:
         raise CapabilityError(f"NEST runs on {n} MPI ranks and mnsim gathers their "
                               f"recordings with mpi4py, which is not installed ({exc}): "
                               f"pip install mpi4py, built for the MPI library NEST uses "
-                              f"(see docs/mpi.md)") from exc
+                              f"(see {DOCS})") from exc
     comm = MPI.COMM_WORLD
     if comm.Get_size() != n or comm.Get_rank() != int(nest.Rank()):
         raise CapabilityError(f"mpi4py sees rank {comm.Get_rank()} of {comm.Get_size()}, NEST "
                               f"rank {int(nest.Rank())} of {n}: they use different MPI "
                               f"libraries; reinstall mpi4py against NEST's (pip install "
                               f"--no-binary mpi4py --force-reinstall mpi4py)")
-    return Ranks(comm, comm.Get_rank(), n)
+    return MpiRanks(comm, comm.Get_rank(), n)
 
 
 def local(nodes: Any) -> np.ndarray:
