@@ -9,6 +9,7 @@ import textwrap
 import numpy as np
 
 import mnsim
+from mnsim.results import final_weights
 
 # a small network with a bit of everything the ranks must agree on: random weights and
 # delays, HH cells (spikes from a v threshold), delta cells fed by stdp, depressing synapses
@@ -90,3 +91,25 @@ def error_lines(proc):
     return [line for line in proc.stderr.splitlines() if line.startswith("mnsim:")]
 
 
+
+
+def assert_same_run(one, many, stdp=None):
+    """The Blocks of 1 and of N ranks hold the same spike trains and signals, bit for bit
+    (and the same final weights of projection ``stdp``). Returns one's trains and weights."""
+    a, b = trains(one), trains(many)
+    assert list(a) == list(b)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    signals = {s.name: s for s in many.segments[0].analogsignals}
+    assert sorted(signals) == sorted(s.name for s in one.segments[0].analogsignals)
+    for sig in one.segments[0].analogsignals:
+        other = signals[sig.name]
+        assert other.shape == sig.shape
+        np.testing.assert_array_equal(other.array_annotations["index"],
+                                      sig.array_annotations["index"])
+        np.testing.assert_array_equal(np.asarray(other), np.asarray(sig))
+    if stdp is None:
+        return a, None
+    w1, w2 = final_weights(one, stdp), final_weights(many, stdp)
+    for key in ("pre", "post", "weight"):
+        np.testing.assert_array_equal(w1[key], w2[key])
+    return a, w1
