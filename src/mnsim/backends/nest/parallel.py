@@ -36,6 +36,7 @@ import numpy as np
 from mnsim.backends import ranks
 from mnsim.backends.base import RawResults
 from mnsim.errors import CapabilityError
+from mnsim.spec.model import Model
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -77,7 +78,7 @@ class MpiRanks:
         order = np.lexsort((steps, neurons))
         return neurons[order], steps[order]
 
-    def gather(self, part: ranks.Part, model: Any, integration: str) -> RawResults | None:
+    def gather(self, part: ranks.Part, model: Model, integration: str) -> RawResults | None:
         """Every rank's part merged on rank 0; None on the other ranks."""
         parts = self.comm.gather(part, root=0)
         if self.rank != 0:
