@@ -93,7 +93,7 @@ def merge(parts: Sequence[Part], model: Model, integration: str) -> RawResults:
                       integration=integration)
 
 
-def positions(rec: Recording, size: int) -> np.ndarray:
+def _positions(rec: Recording, size: int) -> np.ndarray:
     """Neuron index -> position among the recorded neurons (-1 if not recorded)."""
     position = np.full(size, -1, dtype=np.int64)
     position[list(rec.indices)] = np.arange(len(rec.indices))
@@ -103,7 +103,7 @@ def positions(rec: Recording, size: int) -> np.ndarray:
 def _merge_trains(pieces: list[tuple[np.ndarray, list[np.ndarray]]], rec: Recording,
                   size: int) -> list[np.ndarray]:
     out: list[np.ndarray | None] = [None] * len(rec.indices)
-    where = positions(rec, size)
+    where = _positions(rec, size)
     for neurons, trains in pieces:
         for i, train in zip(where[np.asarray(neurons, dtype=np.int64)].tolist(), trains):
             if i < 0 or out[i] is not None:
@@ -126,7 +126,7 @@ def _merge_signal(pieces: list[RawSignal], rec: Recording, size: int) -> RawSign
         raise SimulationError(f"no MPI rank recorded '{rec.population}'")
     first = pieces[0]
     data = np.full((first.data.shape[0], len(rec.indices)), np.nan)
-    where = positions(rec, size)
+    where = _positions(rec, size)
     filled = np.zeros(len(rec.indices), dtype=bool)
     for piece in pieces:
         cols = where[list(piece.indices)]
